@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages manet needs, and only those that are missing.
+# Idempotent: a second run installs nothing. Without root or apt-get it prints the exact
+# command to run instead of failing obscurely.
+set -euo pipefail
+
+packages=(
+  g++ make cmake pkg-config            # toolchain
+  libopenmpi-dev openmpi-bin           # MPI (data parallel)
+  libhdf5-dev hdf5-tools               # checkpoints and HDF5 data sets
+  libyaml-cpp-dev libcli11-dev         # configs, command line
+  libopenblas-dev zlib1g-dev           # GEMM, gzipped IDX files
+  libgtest-dev                         # tests
+  dataset-fashion-mnist                # the default data set
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+command="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-deps: apt-get not found. manet needs these Debian 12 packages (or equivalents): ${missing[*]}" >&2
+  exit 1
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    command="sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
+  else
+    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: run as root:  $command" >&2
+    exit 1
+  fi
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+bash -c "$command"

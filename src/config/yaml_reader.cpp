@@ -1,0 +1,252 @@
+#include "config/yaml_reader.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace manet {
+
+ConfigNode::ConfigNode(YAML::Node node, std::string path, std::shared_ptr<const ConfigSource> source)
+    : node_(std::move(node)), path_(std::move(path)), source_(std::move(source)) {}
+
+bool ConfigNode::has(const std::string& key) const {
+  if (!node_.IsMap()) return false;
+  const YAML::Node c = std::as_const(node_)[key];
+  return c.IsDefined() && !c.IsNull();
+}
+
+ConfigNode ConfigNode::child(const std::string& key) const {
+  if (!node_.IsMap()) return {YAML::Node(YAML::NodeType::Undefined), path_ + "." + key, source_};
+  return {std::as_const(node_)[key], path_.empty() ? key : path_ + "." + key, source_};
+}
+
+ConfigNode ConfigNode::at(std::size_t index) const {
+  return {std::as_const(node_)[index], path_ + "[" + std::to_string(index) + "]", source_};
+}
+
+std::vector<std::string> ConfigNode::keys() const {
+  std::vector<std::string> out;
+  if (node_.IsMap())
+    for (const auto& kv : node_) out.push_back(kv.first.as<std::string>());
+  return out;
+}
+
+void ConfigNode::allow_only(std::initializer_list<const char*> known) const {
+  if (!defined()) return;
+  if (!node_.IsMap()) fail("expected a map of keys");
+  for (const auto& kv : node_) {
+    const std::string key = kv.first.as<std::string>();
+    bool ok = false;
+    std::string names;
+    for (const char* k : known) {
+      ok |= key == k;
+      names += std::string(names.empty() ? "" : ", ") + k;
+    }
+    if (!ok) child(key).fail("unknown key (known keys here: " + names + ")");
+  }
+}
+
+const ConfigNode& ConfigNode::required() const {
+  if (!defined()) fail("missing: this key is required");
+  return *this;
+}
+
+std::string ConfigNode::scalar_text() const {
+  required();
+  if (!node_.IsScalar()) fail("expected a single value, got a " + std::string(node_.IsMap() ? "map" : "list"));
+  return node_.Scalar();
+}
+
+long ConfigNode::to_int(long min, long max) const {
+  const std::string text = scalar_text();
+  errno = 0;
+  char* end = nullptr;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE) fail("expected an integer, got '" + text + "'");
+  if (value < min || value > max)
+    fail("must be in [" + std::to_string(min) + ", " + std::to_string(max) + "], got " + text);
+  return value;
+}
+
+double ConfigNode::to_double(double min, double max) const {
+  const std::string text = scalar_text();
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value)) fail("expected a number, got '" + text + "'");
+  if (value < min || value > max) {
+    std::ostringstream range;
+    range << "must be in [" << min << ", " << max << "], got " << text;
+    fail(range.str());
+  }
+  return value;
+}
+
+bool ConfigNode::to_bool() const {
+  const std::string text = scalar_text();
+  if (text == "true" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "no" || text == "off") return false;
+  fail("expected true or false, got '" + text + "'");
+}
+
+std::string ConfigNode::to_string() const { return scalar_text(); }
+
+std::pair<int, int> ConfigNode::to_int_pair(long min, long max) const {
+  required();
+  if (node_.IsScalar()) {
+    const int k = int(to_int(min, max));
+    return {k, k};
+  }
+  if (!node_.IsSequence() || node_.size() != 2) fail("expected an integer k or a pair [h, w]");
+  return {int(at(0).to_int(min, max)), int(at(1).to_int(min, max))};
+}
+
+std::vector<long> ConfigNode::to_int_list(long min, long max) const {
+  required();
+  if (!node_.IsSequence()) fail("expected a list of integers, e.g. [128, 64]");
+  std::vector<long> out;
+  for (std::size_t i = 0; i < node_.size(); ++i) out.push_back(at(i).to_int(min, max));
+  return out;
+}
+
+long ConfigNode::int_or(const std::string& key, long fallback, long min, long max) const {
+  return has(key) ? child(key).to_int(min, max) : fallback;
+}
+double ConfigNode::double_or(const std::string& key, double fallback, double min, double max) const {
+  return has(key) ? child(key).to_double(min, max) : fallback;
+}
+bool ConfigNode::bool_or(const std::string& key, bool fallback) const {
+  return has(key) ? child(key).to_bool() : fallback;
+}
+std::string ConfigNode::string_or(const std::string& key, const std::string& fallback) const {
+  return has(key) ? child(key).to_string() : fallback;
+}
+
+void ConfigNode::fail(const std::string& message) const {
+  throw Error(locate_key(*source_, path_) + (path_.empty() ? "(top level)" : path_) + ": " + message,
+              ErrorKind::usage);
+}
+
+namespace {
+
+// Splits "model.blocks[0].conv" / "model.blocks.0.conv" into its components.
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string part;
+  for (char c : path) {
+    if (c == '.' || c == '[' || c == ']') {
+      if (!part.empty()) parts.push_back(part);
+      part.clear();
+    } else {
+      part += c;
+    }
+  }
+  if (!part.empty()) parts.push_back(part);
+  return parts;
+}
+
+bool is_index(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+
+std::string canonical_path(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += is_index(p) ? "[" + p + "]" : (out.empty() ? p : "." + p);
+  return out;
+}
+
+}  // namespace
+
+std::string locate_key(const ConfigSource& source, const std::string& path) {
+  const std::vector<std::string> parts = split_path(path);
+  for (std::size_t n = parts.size(); n > 0; --n)
+    if (source.overridden.count(canonical_path({parts.begin(), parts.begin() + n})))
+      return source.file + ": (--set " + canonical_path({parts.begin(), parts.begin() + n}) + ") ";
+  // Walk down as far as the document goes; report the deepest line found.
+  YAML::Node node = source.root;
+  int line = -1;
+  for (const std::string& p : parts) {
+    YAML::Node next;
+    const YAML::Node& cnode = node;
+    if (cnode.IsMap() && cnode[p]) {
+      // The key's own line is where the reader looks; a value's mark is on the same line.
+      for (const auto& kv : node)
+        if (kv.first.as<std::string>() == p) line = kv.first.Mark().line;
+      next = cnode[p];
+    } else if (cnode.IsSequence() && is_index(p) && std::stoul(p) < cnode.size()) {
+      next = cnode[std::stoul(p)];
+      if (next.Mark().line >= 0) line = next.Mark().line;
+    } else {
+      break;
+    }
+    node = next;
+  }
+  return source.file + (line >= 0 ? ":" + std::to_string(line + 1) : "") + ": ";
+}
+
+namespace {
+
+void apply_override(ConfigSource& source, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw Error("--set " + assignment + ": expected key.path=value, e.g. --set train.batch_size=32", ErrorKind::usage);
+  const std::vector<std::string> parts = split_path(assignment.substr(0, eq));
+  YAML::Node value;
+  try {
+    value = YAML::Load(assignment.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw Error("--set " + assignment + ": the value is not valid YAML: " + e.msg, ErrorKind::usage);
+  }
+  // Walk (and create) the path; yaml-cpp nodes are references, so assigning in place
+  // edits the document.
+  std::vector<YAML::Node> chain{source.root};
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node cur = chain.back();
+    const std::string& p = parts[i];
+    if (cur.IsSequence() && is_index(p) && std::stoul(p) < cur.size()) {
+      chain.push_back(cur[std::stoul(p)]);
+    } else {
+      if (!cur.IsMap() && cur.IsDefined() && !cur.IsNull())
+        throw Error("--set " + assignment + ": '" + canonical_path({parts.begin(), parts.begin() + i}) +
+                        "' is not a map, cannot set a key below it", ErrorKind::usage);
+      chain.push_back(cur[p]);
+    }
+  }
+  YAML::Node parent = chain.back();
+  const std::string& last = parts.back();
+  if (parent.IsSequence() && is_index(last) && std::stoul(last) < parent.size())
+    parent[std::stoul(last)] = value;
+  else
+    parent[last] = value;
+  source.overridden.insert(canonical_path(parts));
+}
+
+ConfigNode finish(std::shared_ptr<ConfigSource> source, const std::vector<std::string>& overrides) {
+  if (!source->root.IsDefined() || source->root.IsNull()) source->root = YAML::Node(YAML::NodeType::Map);
+  if (!source->root.IsMap()) throw Error(source->file + ": expected a YAML map of sections at the top", ErrorKind::usage);
+  for (const std::string& o : overrides) apply_override(*source, o);
+  return {source->root, "", source};
+}
+
+}  // namespace
+
+ConfigNode parse_yaml_config(const std::string& text, const std::string& name,
+                             const std::vector<std::string>& overrides) {
+  auto source = std::make_shared<ConfigSource>();
+  source->file = name;
+  try {
+    source->root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw Error(name + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg, ErrorKind::usage);
+  }
+  return finish(source, overrides);
+}
+
+ConfigNode load_yaml_config(const std::string& file, const std::vector<std::string>& overrides) {
+  std::ifstream in(file);
+  if (!in) throw Error(file + ": cannot open the config file", ErrorKind::usage);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_yaml_config(text.str(), file, overrides);
+}
+
+}  // namespace manet

@@ -1,0 +1,50 @@
+#pragma once
+// The one error type of the project. Library code throws it with a message that says
+// what went wrong, where, and what to do; `main` catches it, prints it with the rank,
+// and ends the job. Never `exit()` or `abort()` from library code.
+#include <source_location>
+#include <stdexcept>
+#include <string>
+
+namespace manet {
+
+enum class ErrorKind {
+  runtime,  // exit code 1: something failed while running
+  usage,    // exit code 2: bad config, bad flag, bad input file: nothing was written
+};
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message, ErrorKind kind = ErrorKind::runtime,
+                 std::source_location where = std::source_location::current());
+
+  ErrorKind kind() const { return kind_; }
+  // "src/model/model_spec.cpp:42": where in our code it was thrown (for bug reports).
+  const std::string& thrown_at() const { return thrown_at_; }
+
+ private:
+  ErrorKind kind_;
+  std::string thrown_at_;
+};
+
+// A usage error that names a config key ("model.blocks[1].heads"). The config layer
+// catches it and adds the file and line the key came from.
+class KeyError : public Error {
+ public:
+  KeyError(std::string key, const std::string& message,
+           std::source_location where = std::source_location::current());
+  const std::string& key() const { return key_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  std::string key_;
+  std::string detail_;
+};
+
+// Throws Error(message) unless `condition` holds. For input checks, not invariants.
+inline void check(bool condition, const std::string& message, ErrorKind kind = ErrorKind::runtime,
+                  std::source_location where = std::source_location::current()) {
+  if (!condition) throw Error(message, kind, where);
+}
+
+}  // namespace manet

@@ -1,0 +1,110 @@
+#pragma once
+// 2-D convolution, stride 1, "same" zero padding (odd kernels), fused ReLU:
+//   y = ReLU(conv(x) + b)
+// computed as im2col + one GEMM over the whole batch, so OpenBLAS sees one long GEMM.
+// Masked input positions read as zero (MANET.md: masked positions are set to 0 before
+// every convolution), and get no gradient.
+#include <algorithm>
+#include <cstdint>
+
+#include "core/blas.hpp"
+
+namespace manet::cpu {
+
+// col: (K, N*P) with K = C*kh*kw, P = H*W; x: (N, C, H, W); mask: (N, P) or null.
+template <class T>
+void im2col(T* col, const T* x, const uint8_t* mask, int N, int C, int H, int W, int kh, int kw) {
+  const int P = H * W, ph = kh / 2, pw = kw / 2;
+  const long NP = long(N) * P;
+  for (int c = 0; c < C; ++c)
+    for (int ki = 0; ki < kh; ++ki)
+      for (int kj = 0; kj < kw; ++kj) {
+        T* row = col + (long(c * kh + ki) * kw + kj) * NP;
+        for (int n = 0; n < N; ++n) {
+          const T* xc = x + (long(n) * C + c) * P;
+          const uint8_t* m = mask ? mask + long(n) * P : nullptr;
+          T* out = row + long(n) * P;
+          for (int h = 0; h < H; ++h) {
+            const int hs = h + ki - ph;
+            if (hs < 0 || hs >= H) {
+              std::fill(out + h * W, out + (h + 1) * W, T(0));
+              continue;
+            }
+            for (int w = 0; w < W; ++w) {
+              const int ws = w + kj - pw;
+              const bool inside = ws >= 0 && ws < W && (!m || m[hs * W + ws]);
+              out[h * W + w] = inside ? xc[hs * W + ws] : T(0);
+            }
+          }
+        }
+      }
+}
+
+// dx (N, C, H, W) = col2im(dcol): the adjoint of im2col. Overwrites dx.
+template <class T>
+void col2im(T* dx, const T* dcol, const uint8_t* mask, int N, int C, int H, int W, int kh, int kw) {
+  const int P = H * W, ph = kh / 2, pw = kw / 2;
+  const long NP = long(N) * P;
+  std::fill(dx, dx + long(N) * C * P, T(0));
+  for (int c = 0; c < C; ++c)
+    for (int ki = 0; ki < kh; ++ki)
+      for (int kj = 0; kj < kw; ++kj) {
+        const T* row = dcol + (long(c * kh + ki) * kw + kj) * NP;
+        for (int n = 0; n < N; ++n) {
+          T* dxc = dx + (long(n) * C + c) * P;
+          const uint8_t* m = mask ? mask + long(n) * P : nullptr;
+          const T* in = row + long(n) * P;
+          for (int h = 0; h < H; ++h) {
+            const int hs = h + ki - ph;
+            if (hs < 0 || hs >= H) continue;
+            for (int w = 0; w < W; ++w) {
+              const int ws = w + kj - pw;
+              if (ws >= 0 && ws < W && (!m || m[hs * W + ws])) dxc[hs * W + ws] += in[h * W + w];
+            }
+          }
+        }
+      }
+}
+
+// y: (N, Co, H, W); col: (Ci*kh*kw, N*P) filled here and kept for backward;
+// scratch: (Co, N*P); weight: (Co, Ci, kh, kw); bias: (Co).
+template <class T>
+void conv_relu_forward(T* y, T* col, T* scratch, const T* x, const uint8_t* mask, const T* weight,
+                       const T* bias, int N, int Ci, int H, int W, int Co, int kh, int kw) {
+  const int P = H * W, K = Ci * kh * kw;
+  const int NP = N * P;
+  im2col(col, x, mask, N, Ci, H, W, kh, kw);
+  gemm(false, false, Co, NP, K, T(1), weight, K, col, NP, T(0), scratch, NP);  // (Co, N*P)
+  for (int n = 0; n < N; ++n)
+    for (int co = 0; co < Co; ++co) {
+      const T* src = scratch + long(co) * NP + long(n) * P;
+      T* dst = y + (long(n) * Co + co) * P;
+      for (int p = 0; p < P; ++p) dst[p] = std::max(src[p] + bias[co], T(0));
+    }
+}
+
+// Accumulates dweight, dbias; writes dx (N, Ci, H, W) unless dx is null.
+// dcol: (K, N*P) scratch; scratch: (Co, N*P).
+template <class T>
+void conv_relu_backward(T* dx, T* dweight, T* dbias, T* dcol, T* scratch, const T* dy, const T* y, const T* col,
+                        const uint8_t* mask, const T* weight, int N, int Ci, int H, int W, int Co, int kh, int kw) {
+  const int P = H * W, K = Ci * kh * kw;
+  const int NP = N * P;
+  for (int n = 0; n < N; ++n)  // gradient through ReLU, gathered into (Co, N*P)
+    for (int co = 0; co < Co; ++co) {
+      const long at = (long(n) * Co + co) * P;
+      T* dst = scratch + long(co) * NP + long(n) * P;
+      T sum = 0;
+      for (int p = 0; p < P; ++p) {
+        dst[p] = y[at + p] > T(0) ? dy[at + p] : T(0);
+        sum += dst[p];
+      }
+      dbias[co] += sum;
+    }
+  gemm(false, true, Co, K, NP, T(1), scratch, NP, col, NP, T(1), dweight, K);
+  if (!dx) return;
+  gemm(true, false, K, NP, Co, T(1), weight, K, scratch, NP, T(0), dcol, NP);
+  col2im(dx, dcol, mask, N, Ci, H, W, kh, kw);
+}
+
+}  // namespace manet::cpu

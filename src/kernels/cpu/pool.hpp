@@ -1,0 +1,96 @@
+#pragma once
+// Max and average pooling, window = stride = (sh, sw), no padding; output floor(H/sh) x
+// floor(W/sw). Under a key mask only valid positions take part: an output position is
+// valid iff any position of its window was; an empty window gives 0.
+#include <cstdint>
+#include <limits>
+
+namespace manet::cpu {
+
+enum class PoolKind { max, avg };
+
+// y: (N, C, Ho, Wo); ymask: (N, Ho*Wo) written when xmask is given;
+// argmax: (N, C, Ho*Wo) flat input index within the map, -1 for an empty window (max only).
+// Returns the number of samples left with no valid position (0 without a mask).
+template <class T>
+int pool_forward(T* y, uint8_t* ymask, int32_t* argmax, const T* x, const uint8_t* xmask, PoolKind kind, int N,
+                 int C, int H, int W, int sh, int sw) {
+  const int Ho = H / sh, Wo = W / sw, P = H * W, Po = Ho * Wo;
+  int emptied = 0;
+  if (xmask) {
+    for (int n = 0; n < N; ++n) {
+      int valid = 0;
+      for (int oh = 0; oh < Ho; ++oh)
+        for (int ow = 0; ow < Wo; ++ow) {
+          uint8_t any = 0;
+          for (int i = 0; i < sh; ++i)
+            for (int j = 0; j < sw; ++j) any |= xmask[long(n) * P + (oh * sh + i) * W + ow * sw + j];
+          ymask[long(n) * Po + oh * Wo + ow] = any;
+          valid += any;
+        }
+      emptied += valid == 0;
+    }
+  }
+  for (int n = 0; n < N; ++n)
+    for (int c = 0; c < C; ++c) {
+      const T* xc = x + (long(n) * C + c) * P;
+      const uint8_t* m = xmask ? xmask + long(n) * P : nullptr;
+      T* yc = y + (long(n) * C + c) * Po;
+      for (int oh = 0; oh < Ho; ++oh)
+        for (int ow = 0; ow < Wo; ++ow) {
+          T best = -std::numeric_limits<T>::infinity(), sum = 0;
+          int arg = -1, count = 0;
+          for (int i = 0; i < sh; ++i)
+            for (int j = 0; j < sw; ++j) {
+              const int at = (oh * sh + i) * W + ow * sw + j;
+              if (m && !m[at]) continue;
+              ++count;
+              sum += xc[at];
+              if (xc[at] > best || arg < 0) best = xc[at], arg = at;
+            }
+          const int o = oh * Wo + ow;
+          if (kind == PoolKind::max) {
+            yc[o] = arg < 0 ? T(0) : best;
+            argmax[(long(n) * C + c) * Po + o] = arg;
+          } else {
+            yc[o] = count ? sum / T(count) : T(0);
+          }
+        }
+    }
+  return emptied;
+}
+
+// Overwrites dx (N, C, H, W).
+template <class T>
+void pool_backward(T* dx, const T* dy, const int32_t* argmax, const uint8_t* xmask, PoolKind kind, int N, int C,
+                   int H, int W, int sh, int sw) {
+  const int Ho = H / sh, Wo = W / sw, P = H * W, Po = Ho * Wo;
+  for (long i = 0; i < long(N) * C * P; ++i) dx[i] = 0;
+  for (int n = 0; n < N; ++n)
+    for (int c = 0; c < C; ++c) {
+      T* dxc = dx + (long(n) * C + c) * P;
+      const T* dyc = dy + (long(n) * C + c) * Po;
+      const uint8_t* m = xmask ? xmask + long(n) * P : nullptr;
+      for (int oh = 0; oh < Ho; ++oh)
+        for (int ow = 0; ow < Wo; ++ow) {
+          const int o = oh * Wo + ow;
+          if (kind == PoolKind::max) {
+            const int arg = argmax[(long(n) * C + c) * Po + o];
+            if (arg >= 0) dxc[arg] += dyc[o];
+            continue;
+          }
+          int count = 0;
+          for (int i = 0; i < sh; ++i)
+            for (int j = 0; j < sw; ++j) count += !m || m[(oh * sh + i) * W + ow * sw + j];
+          if (!count) continue;
+          const T share = dyc[o] / T(count);
+          for (int i = 0; i < sh; ++i)
+            for (int j = 0; j < sw; ++j) {
+              const int at = (oh * sh + i) * W + ow * sw + j;
+              if (!m || m[at]) dxc[at] += share;
+            }
+        }
+    }
+}
+
+}  // namespace manet::cpu

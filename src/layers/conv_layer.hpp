@@ -1,0 +1,32 @@
+#pragma once
+// Y = ReLU(conv(X)): the convolution of `conv` and `conv_attention` blocks.
+#include <vector>
+
+#include "layers/layer.hpp"
+
+namespace manet {
+
+template <class T>
+class ConvLayer : public Layer<T> {
+ public:
+  ConvLayer(std::string prefix, MapShape in, int out_channels, int kernel_h, int kernel_w);
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(T* values, T* grads) override;
+  MapShape output_shape() const override { return {out_channels_, in_.H, in_.W}; }
+  Activations<T> forward(const Activations<T>& in, const StepContext& ctx) override;
+  const T* backward(const T* dy, bool want_dx) override;
+
+ private:
+  std::string prefix_;
+  MapShape in_;
+  int out_channels_, kh_, kw_;
+  T *weight_ = nullptr, *bias_ = nullptr, *dweight_ = nullptr, *dbias_ = nullptr;
+  Activations<T> input_;
+  std::vector<T> y_;        // (N, Co, H, W)
+  std::vector<T> col_;      // (Ci*kh*kw, N*H*W), kept from forward
+  std::vector<T> scratch_;  // (Co, N*H*W)
+  std::vector<T> dcol_;     // (Ci*kh*kw, N*H*W)
+  std::vector<T> dx_;       // (N, Ci, H, W)
+};
+
+}  // namespace manet

@@ -1,0 +1,43 @@
+#include "layers/embedding_layer.hpp"
+
+#include "core/error.hpp"
+#include "kernels/cpu/embedding.hpp"
+
+namespace manet {
+
+template <class T>
+std::vector<ParamSpec> EmbeddingLayer<T>::param_specs() const {
+  return {{"embed.weight", {vocab_, dim_}, InitKind::normal_row0_zero, 0}};
+}
+
+template <class T>
+Activations<T> EmbeddingLayer<T>::forward(const int64_t* ids, int N) {
+  for (int n = 0; n < N; ++n) {
+    bool any_valid = false;
+    for (int t = 0; t < len_; ++t) {
+      const int64_t id = ids[long(n) * len_ + t];
+      if (id < 0 || id >= vocab_)
+        throw Error("token id " + std::to_string(id) + " at sample " + std::to_string(n) + ", position " +
+                    std::to_string(t) + " is outside [0, model.vocab_size = " + std::to_string(vocab_) + ")");
+      any_valid |= id != 0;
+    }
+    if (!any_valid)
+      throw Error("sample " + std::to_string(n) + " of the batch has no valid token (all " + std::to_string(len_) +
+                  " ids are padding 0): an empty sequence cannot be classified");
+  }
+  ids_ = ids, N_ = N;
+  ensure_size(y_, long(N) * dim_ * len_);
+  ensure_size(mask_, long(N) * len_);
+  cpu::embedding_forward(y_.data(), mask_.data(), ids, w_, N, len_, dim_);
+  return {y_.data(), N, output_shape(), mask_.data()};
+}
+
+template <class T>
+void EmbeddingLayer<T>::backward(const T* dy) {
+  cpu::embedding_backward(dw_, dy, ids_, N_, len_, dim_);
+}
+
+template class EmbeddingLayer<float>;
+template class EmbeddingLayer<double>;
+
+}  // namespace manet

@@ -1,0 +1,64 @@
+#pragma once
+// MANet: self-attention blocks, attention pooling and a fully connected head
+// (MANET.md). All parameters live in one flat buffer and all gradients in another, in
+// canonical order, so "all gradients" is one pointer and one length.
+//
+//   input (image N×C×H×W | tokens N×T -> embed N×E×1×T, key mask)
+//     -> blocks: conv (ReLU(conv)) | conv_attention (ReLU(conv), Attn) | pool_attention (Pool, Attn)
+//     -> attention pooling (N×C) -> [Linear, act, dropout]* -> classifier (N×classes)
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "layers/embedding_layer.hpp"
+#include "layers/layer.hpp"
+#include "model/model_spec.hpp"
+#include "model/param_table.hpp"
+
+namespace manet {
+
+// One batch for the model: `images` (N, C, H, W) or `tokens` (N, T), by the spec's input.
+template <class T>
+struct ModelInput {
+  int N = 0;
+  const T* images = nullptr;
+  const int64_t* tokens = nullptr;
+};
+
+template <class T>
+class Model {
+ public:
+  // The spec must name its input size (image height/width); it is validated here.
+  explicit Model(const ModelSpec& spec);
+  ~Model();
+
+  const ModelSpec& spec() const { return spec_; }
+  const ParamTable& params() const { return table_; }
+  long num_params() const { return table_.total(); }
+  T* values() { return values_.data(); }
+  const T* values() const { return values_.data(); }
+  T* grads() { return grads_.data(); }
+  const T* grads() const { return grads_.data(); }
+  // Map shapes after the input and after each block (C×H×W), then the pooled vector.
+  const std::vector<MapShape>& block_shapes() const { return block_shapes_; }
+
+  // Seeded initialisation (MANET.md): the same seed gives the same parameters everywhere.
+  void init(uint64_t seed);
+  void zero_grad();
+
+  // Returns the logits (N, num_classes), valid until the next forward.
+  const T* forward(const ModelInput<T>& input, const StepContext& ctx);
+  // Accumulates parameter gradients from dlogits (N, num_classes). Returns the gradient
+  // w.r.t. the input images when asked (image models only), else nullptr.
+  const T* backward(const T* dlogits, bool want_input_grad = false);
+
+ private:
+  ModelSpec spec_;
+  ParamTable table_;
+  std::vector<T> values_, grads_;
+  std::unique_ptr<EmbeddingLayer<T>> embed_;
+  std::vector<std::unique_ptr<Layer<T>>> layers_;
+  std::vector<MapShape> block_shapes_;
+};
+
+}  // namespace manet

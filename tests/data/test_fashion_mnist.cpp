@@ -1,0 +1,41 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "data/fashion_mnist.hpp"
+
+namespace manet {
+
+TEST(FashionMnist, ReadsDebiansFilesWithTheDocumentedStatistics) {
+  if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed (launch/install-deps.sh installs it)";
+  const Dataset test = load_fashion_mnist("test");
+  EXPECT_EQ(test.size(), 10000);
+  EXPECT_EQ(test.sample_shape, (MapShape{1, 28, 28}));
+  std::vector<int> per_class(10);
+  for (int64_t y : test.labels) per_class.at(y)++;
+  for (int c = 0; c < 10; ++c) EXPECT_EQ(per_class[c], 1000) << "balanced classes";
+  // DATASETS.md: pixel mean 0.2860, std 0.3530 of x/255 => normalised mean ~0, std ~1.
+  const Dataset raw = load_fashion_mnist("test", kFashionMnistDir, 0.0, 1.0 / 255.0);
+  double sum = 0;
+  for (float v : raw.images) sum += v;
+  EXPECT_NEAR(sum / raw.images.size() / 255.0, 0.2860, 0.005);
+  double s = 0, s2 = 0;
+  for (float v : test.images) s += v, s2 += double(v) * v;
+  const double mean = s / test.images.size();
+  EXPECT_NEAR(mean, 0.0, 0.02);
+  EXPECT_NEAR(std::sqrt(s2 / test.images.size() - mean * mean), 1.0, 0.02);
+}
+
+TEST(FashionMnist, MissingFilesNameTheDebianPackage) {
+  try {
+    load_fashion_mnist("train", "/nonexistent");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("apt-get install dataset-fashion-mnist"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace manet
