@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "core/blas.hpp"
+#include "kernels/cpu/fast_exp.hpp"
 
 namespace manet::cpu {
 
@@ -22,14 +23,28 @@ void masked_softmax_rows(T* S, int P, const uint8_t* key_mask) {
   for (int p = 0; p < P; ++p) {
     T* row = S + long(p) * P;
     T top = -std::numeric_limits<T>::infinity();
-    for (int q = 0; q < P; ++q)
-      if (!key_mask || key_mask[q]) top = std::max(top, row[q]);
+    if (key_mask) {
+      for (int q = 0; q < P; ++q)
+        if (key_mask[q]) top = std::max(top, row[q]);
+    } else {
+#pragma omp simd reduction(max : top)
+      for (int q = 0; q < P; ++q) top = std::max(top, row[q]);
+    }
     T sum = 0;
+#pragma omp simd reduction(+ : sum)
     for (int q = 0; q < P; ++q) {
-      row[q] = (!key_mask || key_mask[q]) ? std::exp(row[q] - top) : T(0);
+      row[q] = exp_of(row[q] - top);
       sum += row[q];
     }
+    if (key_mask) {
+      sum = 0;
+      for (int q = 0; q < P; ++q) {
+        row[q] = key_mask[q] ? row[q] : T(0);
+        sum += row[q];
+      }
+    }
     const T inv = T(1) / sum;
+#pragma omp simd
     for (int q = 0; q < P; ++q) row[q] *= inv;
   }
 }
@@ -130,7 +145,9 @@ void attention_backward(T* dx, T* dwqkv, T* dbqkv, T* dwproj, T* dbproj, T* dgam
         T* dr = dS + long(p) * P;
         const T* ar = A + long(p) * P;
         T dot = 0;
+#pragma omp simd reduction(+ : dot)
         for (int q = 0; q < P; ++q) dot += dr[q] * ar[q];
+#pragma omp simd
         for (int q = 0; q < P; ++q) dr[q] = ar[q] * (dr[q] - dot);
       }
       gemm(false, true, d, P, P, scale, K, P, dS, P, T(0), ws.dqkv + long(j) * d * P, P);        // dQ

@@ -1,0 +1,31 @@
+#pragma once
+// exp that the compiler vectorises (Cephes expf): n = round(x log2 e); r = x - n ln2 with
+// ln2 split in two (Cody-Waite) so r is exact; e^r from a degree-6 polynomial on
+// |r| <= ln2/2; result 2^n e^r. Inputs are clamped to [-87, 88], the normal float range;
+// in a softmax (x - max <= 0) an input below -87 contributes < 1e-37 relative to the
+// largest term. Double keeps std::exp: the gradient checks run in double.
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+namespace manet::cpu {
+
+inline float exp_fast(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  return p * std::bit_cast<float>((int32_t(n) + 127) << 23);
+}
+
+inline float exp_of(float x) { return exp_fast(x); }
+inline double exp_of(double x) { return std::exp(x); }
+
+}  // namespace manet::cpu
