@@ -11,6 +11,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev         # configs, command line
   libopenblas-dev zlib1g-dev           # GEMM, gzipped IDX files
   libgtest-dev                         # tests
+  python3                              # tests: helper scripts
   dataset-fashion-mnist                # the default data set
 )
 

@@ -1,17 +1,166 @@
 #include "app/commands.hpp"
 
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "checkpoint/checkpoint.hpp"
+#include "config/config.hpp"
 #include "core/error.hpp"
+#include "io/hdf5_file.hpp"
+#include "train/evaluate.hpp"
+#include "train/trainer.hpp"
 
 namespace manet {
 
+namespace {
+
+struct TrainArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+};
+
+struct EvalArgs {
+  std::string checkpoint, data;
+  bool json = false;
+  long batch = 500;
+};
+
+struct InspectArgs {
+  std::string checkpoint;
+  bool verify = false;
+};
+
+void run_eval(const EvalArgs& a) {
+  Config config = parse_config(read_checkpoint_config(a.checkpoint), a.checkpoint + ":/config");
+  const Dataset data = load_dataset(parse_dataset_argument(a.data), config.data.normalize);
+  check_data_against_model(config, data);
+  Model<float> model(config.model);
+  const CheckpointContents c = load_checkpoint(a.checkpoint, model.params());
+  std::copy(c.params.begin(), c.params.end(), model.values());
+  const EvalResult r = evaluate(model, data, a.batch);
+  const int K = r.classes;
+  if (a.json) {
+    std::string per_class;
+    for (int k = 0; k < K; ++k) {
+      long total = 0;
+      for (int j = 0; j < K; ++j) total += r.confusion[k * K + j];
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%s%.6g", k ? "," : "", total ? double(r.confusion[k * K + k]) / total : 0.0);
+      per_class += buf;
+    }
+    std::printf("{\"loss\": %.9g, \"accuracy\": %.9g, \"samples\": %ld, \"checkpoint\": \"%s\", \"step\": %lld, "
+                "\"per_class_accuracy\": [%s]}\n",
+                r.loss(), r.accuracy(), r.samples, a.checkpoint.c_str(), static_cast<long long>(c.step), per_class.c_str());
+    return;
+  }
+  std::printf("checkpoint %s (step %lld) on %s\n", a.checkpoint.c_str(), static_cast<long long>(c.step), data.name.c_str());
+  std::printf("loss %.6f | accuracy %.4f | samples %ld\n\n", r.loss(), r.accuracy(), r.samples);
+  std::printf("per class (rows: true label, columns: predicted)\n class  accuracy   count |");
+  for (int j = 0; j < K; ++j) std::printf("%6d", j);
+  std::printf("\n");
+  for (int k = 0; k < K; ++k) {
+    long total = 0;
+    for (int j = 0; j < K; ++j) total += r.confusion[k * K + j];
+    std::printf("%6d %9.4f %7ld |", k, total ? double(r.confusion[k * K + k]) / total : 0.0, total);
+    for (int j = 0; j < K; ++j) std::printf("%6ld", r.confusion[k * K + j]);
+    std::printf("\n");
+  }
+}
+
+// Prints everything a checkpoint holds; reading every dataset verifies its checksum.
+// Returns the number of datasets that failed to verify.
+int run_inspect(const InspectArgs& a) {
+  const std::string config = read_checkpoint_config(a.checkpoint);
+  const h5::File f = h5::File::open_read(a.checkpoint);
+  std::printf("file            %s\nformat          %s, version %lld\n", a.checkpoint.c_str(),
+              f.attr_string("/", "format").c_str(), static_cast<long long>(f.attr_int("/", "format_version")));
+  std::printf("meta            step %lld | epoch %lld | samples_seen %lld | world_size %lld | seed %llu\n",
+              static_cast<long long>(f.attr_int("/meta", "step")), static_cast<long long>(f.attr_int("/meta", "epoch")),
+              static_cast<long long>(f.attr_int("/meta", "samples_seen")),
+              static_cast<long long>(f.attr_int("/meta", "world_size")),
+              static_cast<unsigned long long>(f.attr_uint("/meta", "seed")));
+  std::printf("                created %s by manet %s\n", f.attr_string("/meta", "created_utc").c_str(),
+              f.attr_string("/meta", "manet_version").c_str());
+  std::printf("data cursor     epoch %lld, offset %lld samples, shuffle_seed %llu\n",
+              static_cast<long long>(f.attr_int("/data", "epoch")), static_cast<long long>(f.attr_int("/data", "offset")),
+              static_cast<unsigned long long>(f.attr_uint("/data", "shuffle_seed")));
+  std::vector<std::string> slots;
+  if (f.exists("/optimizer")) {
+    std::printf("optimizer       %s, step %lld |", f.attr_string("/optimizer", "type").c_str(),
+                static_cast<long long>(f.attr_int("/optimizer", "step")));
+    for (const std::string& n : f.attr_names("/optimizer"))
+      if (n != "type" && n != "step") std::printf(" %s %g", n.c_str(), f.attr_double("/optimizer", n));
+    slots = f.members("/optimizer");
+    std::printf("\n                slots:");
+    for (const std::string& s : slots) std::printf(" %s", s.c_str());
+    std::printf("%s\n", slots.empty() ? " (none yet)" : "");
+  } else {
+    std::printf("optimizer       (none stored)\n");
+  }
+  int bad = 0;
+  long total = 0, checked = 0;
+  std::printf("\n%-32s %-18s %10s %12s\n", "parameter", "shape", "count", "L2 norm");
+  for (const std::string& name : f.members("/model")) {
+    const auto dims = f.shape("/model/" + name);
+    std::string shape = "[";
+    long count = 1;
+    for (std::size_t i = 0; i < dims.size(); ++i) shape += (i ? ", " : "") + std::to_string(dims[i]), count *= long(dims[i]);
+    shape += "]";
+    total += count;
+    try {
+      double sq = 0;
+      for (float v : f.read_float("/model/" + name)) sq += double(v) * v;
+      ++checked;
+      std::printf("%-32s %-18s %10ld %12.5g\n", name.c_str(), shape.c_str(), count, std::sqrt(sq));
+    } catch (const Error& e) {
+      ++bad;
+      std::printf("%-32s %-18s %10ld %12s  <- %s\n", name.c_str(), shape.c_str(), count, "CORRUPT", e.what());
+    }
+  }
+  for (const std::string& slot : slots)
+    for (const std::string& name : f.members("/optimizer/" + slot)) try {
+        f.read_float("/optimizer/" + slot + "/" + name);
+        ++checked;
+      } catch (const Error& e) {
+        ++bad;
+        std::printf("CORRUPT /optimizer/%s/%s: %s\n", slot.c_str(), name.c_str(), e.what());
+      }
+  std::printf("%-32s %-18s %10ld\n\n", "total", "", total);
+  std::printf("checksums       %ld datasets verified (Fletcher-32), /config CRC-32 ok%s\n", checked,
+              bad ? (", " + std::to_string(bad) + " CORRUPT").c_str() : "");
+  if (!a.verify) std::printf("\nconfig:\n%s", config.c_str());
+  return bad;
+}
+
+}  // namespace
+
 void add_commands(CLI::App& app) {
-  auto* train = app.add_subcommand("train", "Train a model as a YAML config describes (one process per rank).");
-  auto* eval = app.add_subcommand("eval", "Loss and accuracy of a checkpoint on a data set.");
-  auto* inspect = app.add_subcommand("inspect", "Show what a checkpoint holds.");
-  for (auto* cmd : {train, eval, inspect})
-    cmd->callback([cmd] {
-      throw Error("'manet " + cmd->get_name() + "' is not implemented in this build yet (issue [2/9])");
-    });
+  auto targs = std::make_shared<TrainArgs>();
+  auto* train_cmd = app.add_subcommand("train", "Train a model as a YAML config describes (one process per rank).");
+  train_cmd->add_option("--config", targs->config, "the run's YAML config (see configs/)")->required()->check(CLI::ExistingFile);
+  train_cmd->add_option("--set", targs->overrides, "override a config key, typed like YAML: --set train.batch_size=32 (repeatable)")
+      ->take_all();
+  train_cmd->footer("Checkpoints and metrics.jsonl go to checkpoint.dir; an interrupted run resumes from there "
+                    "(checkpoint.resume: auto).");
+  train_cmd->callback([targs] { train(load_config(targs->config, targs->overrides)); });
+
+  auto eargs = std::make_shared<EvalArgs>();
+  auto* eval_cmd = app.add_subcommand("eval", "Loss and accuracy of a checkpoint on a data set.");
+  eval_cmd->add_option("--checkpoint", eargs->checkpoint, "checkpoint file (.h5)")->required();
+  eval_cmd->add_option("--data", eargs->data, "an HDF5 data set file, or fashion_mnist:test / fashion_mnist:train")->required();
+  eval_cmd->add_flag("--json", eargs->json, "print one JSON object {\"loss\", \"accuracy\", \"samples\", ...} as the last line");
+  eval_cmd->add_option("--batch", eargs->batch, "samples per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
+  eval_cmd->callback([eargs] { run_eval(*eargs); });
+
+  auto iargs = std::make_shared<InspectArgs>();
+  auto* inspect_cmd = app.add_subcommand("inspect", "Show what a checkpoint holds (verifies every checksum).");
+  inspect_cmd->add_option("checkpoint", iargs->checkpoint, "checkpoint file (.h5)")->required();
+  inspect_cmd->add_flag("--verify", iargs->verify, "only verify: exit 1 if any checksum fails");
+  inspect_cmd->callback([iargs] {
+    if (run_inspect(*iargs) > 0) throw Error(iargs->checkpoint + ": corrupt datasets found (see above)");
+  });
 }
 
 }  // namespace manet

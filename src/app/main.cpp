@@ -1,6 +1,7 @@
 // manet: train MANet data-parallel over MPI ranks. This file only wires the command
 // line to the subcommands and turns errors into messages and exit codes.
 #include <CLI/CLI.hpp>
+#include <cblas.h>
 #include <cstdio>
 #include <cstdlib>
 
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
              "  manet inspect checkpoints/fmnist/step-00001000.h5\n"
              "Each subcommand has its own --help.");
   manet::add_commands(app);
+  // One BLAS thread per rank unless the user says otherwise: ranks share the cores.
+  if (!std::getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

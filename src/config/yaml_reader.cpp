@@ -12,18 +12,25 @@ ConfigNode::ConfigNode(YAML::Node node, std::string path, std::shared_ptr<const 
     : node_(std::move(node)), path_(std::move(path)), source_(std::move(source)) {}
 
 bool ConfigNode::has(const std::string& key) const {
-  if (!node_.IsMap()) return false;
+  if (!node_.IsDefined() || !node_.IsMap()) return false;
   const YAML::Node c = std::as_const(node_)[key];
   return c.IsDefined() && !c.IsNull();
 }
 
+// yaml-cpp hands back an *invalid* node for a missing key, and asking an invalid node
+// its type throws; absent keys become plain undefined nodes here instead.
 ConfigNode ConfigNode::child(const std::string& key) const {
-  if (!node_.IsMap()) return {YAML::Node(YAML::NodeType::Undefined), path_ + "." + key, source_};
-  return {std::as_const(node_)[key], path_.empty() ? key : path_ + "." + key, source_};
+  const std::string path = path_.empty() ? key : path_ + "." + key;
+  if (!node_.IsDefined() || !node_.IsMap()) return {YAML::Node(YAML::NodeType::Undefined), path, source_};
+  const YAML::Node c = std::as_const(node_)[key];
+  return {c.IsDefined() ? c : YAML::Node(YAML::NodeType::Undefined), path, source_};
 }
 
 ConfigNode ConfigNode::at(std::size_t index) const {
-  return {std::as_const(node_)[index], path_ + "[" + std::to_string(index) + "]", source_};
+  const std::string path = path_ + "[" + std::to_string(index) + "]";
+  if (!node_.IsDefined() || !node_.IsSequence() || index >= node_.size())
+    return {YAML::Node(YAML::NodeType::Undefined), path, source_};
+  return {std::as_const(node_)[index], path, source_};
 }
 
 std::vector<std::string> ConfigNode::keys() const {
@@ -158,9 +165,13 @@ std::string canonical_path(const std::vector<std::string>& parts) {
 
 std::string locate_key(const ConfigSource& source, const std::string& path) {
   const std::vector<std::string> parts = split_path(path);
-  for (std::size_t n = parts.size(); n > 0; --n)
-    if (source.overridden.count(canonical_path({parts.begin(), parts.begin() + n})))
-      return source.file + ": (--set " + canonical_path({parts.begin(), parts.begin() + n}) + ") ";
+  const std::string key = canonical_path(parts);
+  // Set on the command line: the key itself, a map above it, or a key below it.
+  for (const std::string& o : source.overridden) {
+    const bool above = key.rfind(o, 0) == 0 && (key.size() == o.size() || key[o.size()] == '.' || key[o.size()] == '[');
+    const bool below = o.rfind(key, 0) == 0 && o.size() > key.size() && (o[key.size()] == '.' || o[key.size()] == '[');
+    if (above || below) return source.file + ": (--set " + o + ") ";
+  }
   // Walk down as far as the document goes; report the deepest line found.
   YAML::Node node = source.root;
   int line = -1;

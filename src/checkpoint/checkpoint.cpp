@@ -1,0 +1,224 @@
+#include "checkpoint/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "io/hdf5_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace manet {
+
+uint32_t crc32_of(const std::string& bytes) {
+  return uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size())));
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string checkpoint_file_name(int64_t step) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "step-%08lld.h5", static_cast<long long>(step));
+  return buf;
+}
+
+std::vector<std::string> list_checkpoints(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("step-", 0) == 0 && name.size() > 8 && name.substr(name.size() - 3) == ".h5")
+      out.push_back(entry.path().string());
+  }
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
+
+namespace {
+
+std::vector<hsize_t> dims_of(const std::vector<int>& shape) { return {shape.begin(), shape.end()}; }
+
+std::string dims_str(const std::vector<hsize_t>& d) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
+  return s + "]";
+}
+
+void fsync_path(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) throw Error(path + ": cannot open to fsync: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw Error(path + ": fsync failed: " + std::strerror(err));
+}
+
+void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& table) {
+  f.set_attr("/", "format", std::string("manet-checkpoint"));
+  f.set_attr("/", "format_version", int64_t(1));
+
+  f.create_group("/meta");
+  f.set_attr("/meta", "step", c.step);
+  f.set_attr("/meta", "epoch", c.epoch);
+  f.set_attr("/meta", "samples_seen", c.samples_seen);
+  f.set_attr("/meta", "world_size", c.world_size);
+  f.set_attr("/meta", "seed", c.seed);
+  f.set_attr("/meta", "created_utc", c.created_utc.empty() ? utc_now() : c.created_utc);
+  f.set_attr("/meta", "manet_version", c.manet_version.empty() ? std::string(MANET_VERSION) : c.manet_version);
+
+  f.write_string("/config", c.config_yaml);
+  f.set_attr("/config", "crc32", int64_t(crc32_of(c.config_yaml)));
+
+  f.create_group("/model");
+  for (const ParamEntry& e : table.entries())
+    f.write("/model/" + e.name(), c.params.data() + e.offset, dims_of(e.spec.shape));
+
+  if (!c.optimizer_type.empty()) {
+    f.create_group("/optimizer");
+    f.set_attr("/optimizer", "type", c.optimizer_type);
+    f.set_attr("/optimizer", "step", c.optimizer_step);
+    for (const auto& [name, value] : c.optimizer_hyper) f.set_attr("/optimizer", name, value);
+    for (const auto& [slot, values] : c.slots) {
+      f.create_group("/optimizer/" + slot);
+      for (const ParamEntry& e : table.entries())
+        f.write("/optimizer/" + slot + "/" + e.name(), values.data() + e.offset, dims_of(e.spec.shape));
+    }
+  }
+
+  f.create_group("/data");
+  f.set_attr("/data", "epoch", c.data_epoch);
+  f.set_attr("/data", "offset", c.data_offset);
+  f.set_attr("/data", "shuffle_seed", c.shuffle_seed);
+
+  // Random streams are counter-based (Philox keyed by seed and purpose) and the
+  // schedule is a function of the step: nothing else is needed to continue bit-for-bit.
+  f.create_group("/state");
+  f.set_attr("/state", "rng", std::string("philox4x32-10, counter-based: streams are keyed by (seed, purpose, "
+                                          "step, global sample index); no generator state to save"));
+  f.set_attr("/state", "schedule_step", c.step);
+
+  if (!c.metrics.empty()) {
+    std::vector<float> rows;
+    for (const EpochRecord& r : c.metrics)
+      rows.insert(rows.end(), {float(r.epoch), float(r.step), float(r.train_loss), float(r.test_loss),
+                               float(r.test_accuracy)});
+    f.write("/metrics", rows.data(), {hsize_t(c.metrics.size()), 5});
+    f.set_attr("/metrics", "columns", std::string("epoch, step, train_loss, test_loss, test_accuracy"));
+  }
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const CheckpointContents& c, const ParamTable& table) {
+  const fs::path final_path(path);
+  const fs::path dir = final_path.has_parent_path() ? final_path.parent_path() : fs::path(".");
+  const fs::path tmp = dir / ("." + final_path.filename().string() + ".tmp");
+  const std::uintmax_t needed = std::uintmax_t(table.total()) * 4 * (1 + c.slots.size()) + c.config_yaml.size() + 65536;
+  try {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    {
+      h5::File f = h5::File::create(tmp.string());
+      write_contents(f, c, table);
+      f.flush();
+      f.close();
+    }
+    fsync_path(tmp.string(), false);
+    if (std::rename(tmp.c_str(), final_path.c_str()) != 0)
+      throw Error("cannot rename " + tmp.string() + " to " + path + ": " + std::strerror(errno));
+    fsync_path(dir.string(), true);
+  } catch (const Error& e) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    const auto space = fs::space(dir, ec);
+    std::string disk;
+    if (!ec)
+      disk = "; a checkpoint needs about " + std::to_string(needed >> 10) + " KiB, " +
+             std::to_string(space.available >> 10) + " KiB are free there";
+    throw Error("could not write checkpoint " + path + ": " + e.what() + disk +
+                ". The previous checkpoint, if any, is untouched.");
+  }
+}
+
+std::string read_checkpoint_config(const std::string& path) {
+  const h5::File f = h5::File::open_read(path);
+  if (!f.has_attr("/", "format") || f.attr_string("/", "format") != "manet-checkpoint")
+    throw Error(path + ": not a manet checkpoint (the root attribute format is not \"manet-checkpoint\")");
+  const std::string config = f.read_string("/config");
+  if (int64_t(crc32_of(config)) != f.attr_int("/config", "crc32"))
+    throw Error(path + ": /config is corrupt (its CRC-32 does not match the crc32 attribute)");
+  return config;
+}
+
+CheckpointContents load_checkpoint(const std::string& path, const ParamTable& table) {
+  CheckpointContents c;
+  c.config_yaml = read_checkpoint_config(path);
+  const h5::File f = h5::File::open_read(path);
+  const int64_t version = f.attr_int("/", "format_version");
+  if (version != 1) throw Error(path + ": format_version " + std::to_string(version) + " is not supported (1 is)");
+
+  c.step = f.attr_int("/meta", "step");
+  c.epoch = f.attr_int("/meta", "epoch");
+  c.samples_seen = f.attr_int("/meta", "samples_seen");
+  c.world_size = f.attr_int("/meta", "world_size");
+  c.seed = f.attr_uint("/meta", "seed");
+  c.created_utc = f.attr_string("/meta", "created_utc");
+  c.manet_version = f.attr_string("/meta", "manet_version");
+  c.data_epoch = f.attr_int("/data", "epoch");
+  c.data_offset = f.attr_int("/data", "offset");
+  c.shuffle_seed = f.attr_uint("/data", "shuffle_seed");
+
+  // Names and shapes before any value is used.
+  for (const std::string& name : f.members("/model")) {
+    bool known = false;
+    for (const ParamEntry& e : table.entries()) known |= e.name() == name;
+    if (!known) throw Error(path + ": /model/" + name + " is not a parameter of the configured model");
+  }
+  auto read_param = [&](const std::string& object, const ParamEntry& e, float* out) {
+    if (!f.exists(object)) throw Error(path + ": " + object + " is missing (the configured model has " + e.name() + " " + shape_str(e.spec.shape) + ")");
+    const auto dims = f.shape(object);
+    if (dims != dims_of(e.spec.shape))
+      throw Error(path + ": " + e.name() + " has shape " + dims_str(dims) + " in the checkpoint but " +
+                  shape_str(e.spec.shape) + " in the configured model");
+    const std::vector<float> v = f.read_float(object);  // Fletcher-32 verified here
+    std::copy(v.begin(), v.end(), out);
+  };
+  c.params.resize(table.total());
+  for (const ParamEntry& e : table.entries()) read_param("/model/" + e.name(), e, c.params.data() + e.offset);
+
+  if (f.exists("/optimizer")) {
+    c.optimizer_type = f.attr_string("/optimizer", "type");
+    c.optimizer_step = f.attr_int("/optimizer", "step");
+    for (const std::string& name : f.attr_names("/optimizer"))
+      if (name != "type" && name != "step") c.optimizer_hyper.emplace_back(name, f.attr_double("/optimizer", name));
+    for (const std::string& slot : f.members("/optimizer")) {
+      std::vector<float> values(table.total());
+      for (const ParamEntry& e : table.entries())
+        read_param("/optimizer/" + slot + "/" + e.name(), e, values.data() + e.offset);
+      c.slots.emplace_back(slot, std::move(values));
+    }
+  }
+  if (f.exists("/metrics")) {
+    const std::vector<float> rows = f.read_float("/metrics");
+    for (std::size_t i = 0; i + 4 < rows.size(); i += 5)
+      c.metrics.push_back({int64_t(rows[i]), int64_t(rows[i + 1]), rows[i + 2], rows[i + 3], rows[i + 4]});
+  }
+  return c;
+}
+
+}  // namespace manet

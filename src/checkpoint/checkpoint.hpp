@@ -1,0 +1,60 @@
+#pragma once
+// Checkpoints (CHECKPOINT.md): one HDF5 file with weights, optimizer state, where
+// training stands and the config, written atomically and verified on load.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/param_table.hpp"
+#include "optim/optimizer.hpp"
+
+namespace manet {
+
+struct EpochRecord {
+  int64_t epoch = 0, step = 0;
+  double train_loss = 0, test_loss = 0, test_accuracy = 0;
+};
+
+struct CheckpointContents {
+  // /meta
+  int64_t step = 0, epoch = 0, samples_seen = 0;
+  int64_t world_size = 1;
+  uint64_t seed = 0;
+  std::string created_utc, manet_version;
+  // /data: the sampler's cursor
+  int64_t data_epoch = 0, data_offset = 0;
+  uint64_t shuffle_seed = 0;
+  std::string config_yaml;  // /config
+  std::vector<float> params;  // flat, canonical order
+  // /optimizer (type empty: none stored)
+  std::string optimizer_type;
+  int64_t optimizer_step = 0;
+  std::vector<std::pair<std::string, double>> optimizer_hyper;
+  std::vector<std::pair<std::string, std::vector<float>>> slots;  // flat, canonical order
+  std::vector<EpochRecord> metrics;  // /metrics
+};
+
+// Writes `path` atomically: a temporary file in the same directory, flushed and fsynced,
+// renamed, and the directory fsynced. On failure the temporary file is removed, any
+// previous file at `path` is untouched, and the Error names the path and the size needed.
+void save_checkpoint(const std::string& path, const CheckpointContents& c, const ParamTable& table);
+
+// Reads and verifies a checkpoint against the model's parameter table: format, every
+// checksum, every name and shape (a mismatch names the parameter and both shapes).
+CheckpointContents load_checkpoint(const std::string& path, const ParamTable& table);
+
+// Only the stored config (to build the model a checkpoint belongs to); verifies its CRC.
+std::string read_checkpoint_config(const std::string& path);
+
+// "step-00001234.h5": names sort by step.
+std::string checkpoint_file_name(int64_t step);
+// Checkpoint files in `dir`, newest (highest step) first.
+std::vector<std::string> list_checkpoints(const std::string& dir);
+
+// zlib CRC-32 of a string.
+uint32_t crc32_of(const std::string& bytes);
+// Now as ISO 8601 UTC, e.g. 2026-11-25T21:43:00Z.
+std::string utc_now();
+
+}  // namespace manet

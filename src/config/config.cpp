@@ -1,0 +1,275 @@
+#include "config/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "config/model_config.hpp"
+#include "config/yaml_reader.hpp"
+#include "data/dataset.hpp"
+
+namespace manet {
+
+namespace {
+
+constexpr long kBig = 1L << 40;
+
+DatasetSpec parse_dataset(const ConfigNode& n) {
+  n.allow_only({"format", "split", "path"});
+  DatasetSpec d;
+  d.format = n.child("format").to_choice<std::string>({{"fashion_mnist", "fashion_mnist"}, {"hdf5", "hdf5"}});
+  if (d.format == "fashion_mnist") {
+    if (n.has("path")) n.child("path").fail("only for format: hdf5 (fashion_mnist is read from its Debian package)");
+    d.split = n.child("split").to_choice<std::string>({{"train", "train"}, {"test", "test"}});
+  } else {
+    if (n.has("split")) n.child("split").fail("only for format: fashion_mnist (an hdf5 file is one split)");
+    d.path = n.child("path").to_string();
+  }
+  return d;
+}
+
+}  // namespace
+
+Config parse_config(const std::string& yaml, const std::string& name, const std::vector<std::string>& overrides) {
+  const ConfigNode root = parse_yaml_config(yaml, name, overrides);
+  root.allow_only({"seed", "model", "data", "train", "optimizer", "schedule", "checkpoint"});
+  Config c;
+  c.source = name;
+  c.seed = uint64_t(root.int_or("seed", 1, 0, (1L << 62)));
+
+  const ConfigNode data = root.child("data");
+  data.required().allow_only({"train", "test", "normalize"});
+  c.data.train = parse_dataset(data.child("train").required());
+  if (data.has("test")) c.data.test = parse_dataset(data.child("test"));
+  if (data.has("normalize")) {
+    const ConfigNode norm = data.child("normalize");
+    norm.allow_only({"mean", "std"});
+    c.data.normalize.mean = norm.double_or("mean", c.data.normalize.mean, -1e6, 1e6);
+    c.data.normalize.std = norm.double_or("std", c.data.normalize.std, 1e-9, 1e6);
+  }
+
+  const std::pair<int, int> size = c.data.train.format == "fashion_mnist" ? std::pair{28, 28} : std::pair{0, 0};
+  c.model = parse_model_section(root.child("model"), size);
+
+  const ConfigNode t = root.child("train");
+  t.allow_only({"batch_size", "max_steps", "epochs", "shuffle", "init_from", "label_smoothing", "grad_clip",
+                "log_every_steps", "eval_batch_size"});
+  c.train.batch_size = t.int_or("batch_size", c.train.batch_size, 1, 1 << 20);
+  c.train.max_steps = t.int_or("max_steps", 0, 0, kBig);
+  c.train.epochs = t.int_or("epochs", c.train.epochs, 1, 1 << 20);
+  c.train.shuffle = t.bool_or("shuffle", true);
+  c.train.init_from = t.string_or("init_from", "");
+  c.train.label_smoothing = t.double_or("label_smoothing", 0.0, 0.0, 0.999);
+  c.train.grad_clip = t.double_or("grad_clip", 0.0, 0.0, 1e12);
+  c.train.log_every_steps = t.int_or("log_every_steps", c.train.log_every_steps, 1, kBig);
+  c.train.eval_batch_size = t.int_or("eval_batch_size", c.train.eval_batch_size, 1, 1 << 20);
+
+  const ConfigNode o = root.child("optimizer");
+  OptimizerSpec& opt = c.optimizer;
+  opt.type = o.defined() && o.has("type") ? o.child("type").to_choice<std::string>({{"sgd", "sgd"}, {"adamw", "adamw"}})
+                                          : "sgd";
+  if (opt.type == "sgd") {
+    o.allow_only({"type", "lr", "momentum", "nesterov", "weight_decay"});
+    opt.momentum = o.double_or("momentum", 0.0, 0.0, 1.0);
+    opt.nesterov = o.bool_or("nesterov", false);
+    if (opt.nesterov && opt.momentum == 0) o.child("nesterov").fail("nesterov needs a momentum > 0");
+    opt.weight_decay = o.double_or("weight_decay", 0.0, 0.0, 1e3);
+  } else {
+    o.allow_only({"type", "lr", "betas", "eps", "weight_decay"});
+    opt.lr = 1e-3;
+    if (o.has("betas")) {
+      const ConfigNode b = o.child("betas");
+      if (!b.is_sequence() || b.size() != 2) b.fail("expected a pair [beta1, beta2], e.g. [0.9, 0.999]");
+      opt.beta1 = b.at(0).to_double(0.0, 0.999999);
+      opt.beta2 = b.at(1).to_double(0.0, 0.999999);
+    }
+    opt.eps = o.double_or("eps", 1e-8, 1e-30, 1.0);
+    opt.weight_decay = o.double_or("weight_decay", 1e-2, 0.0, 1e3);
+  }
+  opt.lr = o.double_or("lr", opt.lr, 1e-12, 1e3);
+
+  const ConfigNode s = root.child("schedule");
+  s.allow_only({"type", "warmup_steps", "min_lr"});
+  if (s.has("type")) c.schedule.type = s.child("type").to_choice<std::string>({{"constant", "constant"}, {"cosine", "cosine"}});
+  c.schedule.warmup_steps = s.int_or("warmup_steps", 0, 0, kBig);
+  c.schedule.min_lr = s.double_or("min_lr", 0.0, 0.0, 1e3);
+  if (s.has("min_lr") && c.schedule.min_lr > opt.lr) s.child("min_lr").fail("must not exceed optimizer.lr");
+
+  const ConfigNode k = root.child("checkpoint");
+  k.allow_only({"dir", "every_steps", "resume", "keep_last"});
+  c.checkpoint.dir = k.string_or("dir", c.checkpoint.dir);
+  if (c.checkpoint.dir.empty()) k.child("dir").fail("must not be empty");
+  c.checkpoint.every_steps = k.int_or("every_steps", 0, 0, kBig);
+  c.checkpoint.resume = k.string_or("resume", "auto");
+  c.checkpoint.keep_last = k.int_or("keep_last", c.checkpoint.keep_last, 0, kBig);
+  return c;
+}
+
+Config load_config(const std::string& file, const std::vector<std::string>& overrides) {
+  std::ifstream in(file);
+  if (!in) throw Error(file + ": cannot open the config file", ErrorKind::usage);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file, overrides);
+}
+
+namespace {
+
+YAML::Node dataset_yaml(const DatasetSpec& d) {
+  YAML::Node n;
+  n["format"] = d.format;
+  if (d.format == "hdf5")
+    n["path"] = d.path;
+  else
+    n["split"] = d.split;
+  return n;
+}
+
+YAML::Node flow_pair(int a, int b) {
+  YAML::Node n;
+  n.SetStyle(YAML::EmitterStyle::Flow);
+  n.push_back(a);
+  n.push_back(b);
+  return n;
+}
+
+const char* activation_name(cpu::ActivationKind k) {
+  return k == cpu::ActivationKind::relu ? "relu" : k == cpu::ActivationKind::sigmoid ? "sigmoid" : "tanh";
+}
+
+}  // namespace
+
+std::string to_yaml(const Config& c) {
+  YAML::Node root;
+  root["seed"] = c.seed;
+  YAML::Node m;
+  const ModelSpec& s = c.model;
+  if (s.input == InputKind::image) {
+    m["input"] = "image";
+    m["in_channels"] = s.in_channels;
+    if (s.height > 0) m["image_size"] = flow_pair(s.height, s.width);
+  } else {
+    m["input"] = "tokens";
+    m["vocab_size"] = s.vocab_size;
+    m["embed_dim"] = s.embed_dim;
+    m["seq_len"] = s.seq_len;
+  }
+  for (const BlockSpec& b : s.blocks) {
+    YAML::Node body;
+    body.SetStyle(YAML::EmitterStyle::Flow);
+    if (b.kind == BlockKind::pool_attention) {
+      body["pool"] = b.pool == cpu::PoolKind::max ? "max" : "avg";
+      body["size"] = flow_pair(b.pool_h, b.pool_w);
+      body["heads"] = b.heads;
+    } else {
+      body["channels"] = b.channels;
+      body["kernel"] = flow_pair(b.kernel_h, b.kernel_w);
+      if (b.kind == BlockKind::conv_attention) body["heads"] = b.heads;
+    }
+    YAML::Node block;
+    block[block_kind_name(b.kind)] = body;
+    m["blocks"].push_back(block);
+  }
+  YAML::Node head;
+  head.SetStyle(YAML::EmitterStyle::Flow);
+  YAML::Node hidden(YAML::NodeType::Sequence);
+  for (int h : s.head.hidden) hidden.push_back(h);
+  head["hidden"] = hidden;
+  head["activation"] = activation_name(s.head.activation);
+  head["dropout"] = s.head.dropout;
+  m["head"] = head;
+  m["num_classes"] = s.num_classes;
+  root["model"] = m;
+
+  root["data"]["train"] = dataset_yaml(c.data.train);
+  if (c.data.test.defined()) root["data"]["test"] = dataset_yaml(c.data.test);
+  root["data"]["normalize"]["mean"] = c.data.normalize.mean;
+  root["data"]["normalize"]["std"] = c.data.normalize.std;
+
+  YAML::Node t;
+  t["batch_size"] = c.train.batch_size;
+  t["max_steps"] = c.train.max_steps;
+  t["epochs"] = c.train.epochs;
+  t["shuffle"] = c.train.shuffle;
+  if (!c.train.init_from.empty()) t["init_from"] = c.train.init_from;
+  t["label_smoothing"] = c.train.label_smoothing;
+  t["grad_clip"] = c.train.grad_clip;
+  t["log_every_steps"] = c.train.log_every_steps;
+  t["eval_batch_size"] = c.train.eval_batch_size;
+  root["train"] = t;
+
+  YAML::Node o;
+  o["type"] = c.optimizer.type;
+  o["lr"] = c.optimizer.lr;
+  if (c.optimizer.type == "sgd") {
+    o["momentum"] = c.optimizer.momentum;
+    o["nesterov"] = c.optimizer.nesterov;
+  } else {
+    YAML::Node betas;
+    betas.SetStyle(YAML::EmitterStyle::Flow);
+    betas.push_back(c.optimizer.beta1);
+    betas.push_back(c.optimizer.beta2);
+    o["betas"] = betas;
+    o["eps"] = c.optimizer.eps;
+  }
+  o["weight_decay"] = c.optimizer.weight_decay;
+  root["optimizer"] = o;
+
+  root["schedule"]["type"] = c.schedule.type;
+  root["schedule"]["warmup_steps"] = c.schedule.warmup_steps;
+  root["schedule"]["min_lr"] = c.schedule.min_lr;
+
+  root["checkpoint"]["dir"] = c.checkpoint.dir;
+  root["checkpoint"]["every_steps"] = c.checkpoint.every_steps;
+  root["checkpoint"]["resume"] = c.checkpoint.resume;
+  root["checkpoint"]["keep_last"] = c.checkpoint.keep_last;
+
+  YAML::Emitter out;
+  out.SetDoublePrecision(17);
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+void check_data_against_model(Config& config, const Dataset& data) {
+  ModelSpec& m = config.model;
+  const std::string where = config.source + ": ";
+  if (data.tokens != (m.input == InputKind::tokens))
+    throw Error(where + "model.input is " + (m.input == InputKind::tokens ? "tokens" : "image") + " but " + data.name +
+                    " holds " + (data.tokens ? "token ids" : "images"),
+                ErrorKind::usage);
+  if (m.input == InputKind::image) {
+    if (data.sample_shape.C != m.in_channels)
+      throw Error(where + "model.in_channels is " + std::to_string(m.in_channels) + " but " + data.name + " has " +
+                      std::to_string(data.sample_shape.C) + " channels",
+                  ErrorKind::usage);
+    if (m.height == 0) {
+      m.height = data.sample_shape.H, m.width = data.sample_shape.W;
+    } else if (m.height != data.sample_shape.H || m.width != data.sample_shape.W) {
+      throw Error(where + "model.image_size is " + std::to_string(m.height) + "x" + std::to_string(m.width) + " but " +
+                      data.name + " has " + std::to_string(data.sample_shape.H) + "x" +
+                      std::to_string(data.sample_shape.W) + " images",
+                  ErrorKind::usage);
+    }
+  } else {
+    if (data.sample_shape.W != m.seq_len)
+      throw Error(where + "model.seq_len is " + std::to_string(m.seq_len) + " but " + data.name + " has sequences of " +
+                      std::to_string(data.sample_shape.W) + " ids",
+                  ErrorKind::usage);
+    const int64_t top = data.ids.empty() ? 0 : *std::max_element(data.ids.begin(), data.ids.end());
+    if (top >= m.vocab_size)
+      throw Error(where + "model.vocab_size is " + std::to_string(m.vocab_size) + " but " + data.name +
+                      " has token id " + std::to_string(top),
+                  ErrorKind::usage);
+  }
+  if (data.num_classes > m.num_classes)
+    throw Error(where + "model.num_classes is " + std::to_string(m.num_classes) + " but " + data.name +
+                    " has label " + std::to_string(data.num_classes - 1),
+                ErrorKind::usage);
+  // Shape checks that waited for the input size.
+  const ConfigNode root = parse_yaml_config("{}", config.source);
+  with_key_locations(root.source(), [&] { return validate(m); });
+}
+
+}  // namespace manet

@@ -1,0 +1,64 @@
+#pragma once
+// The whole run configuration: YAML sections -> plain structs with defaults. Parsing
+// only; building objects from it is the trainer's job.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/dataset_spec.hpp"
+#include "model/model_spec.hpp"
+#include "optim/optimizer.hpp"
+#include "optim/schedule.hpp"
+
+namespace manet {
+
+struct DataConfig {
+  DatasetSpec train, test;  // test optional (no evaluation without it)
+  Normalization normalize;  // for fashion_mnist pixels
+};
+
+struct TrainConfig {
+  long batch_size = 64;      // samples per rank per step
+  long max_steps = 0;        // 0: use epochs
+  long epochs = 1;
+  bool shuffle = true;
+  std::string init_from;     // checkpoint whose weights (and optimizer state) start the run
+  double label_smoothing = 0.0;
+  double grad_clip = 0.0;    // max global gradient norm; 0 = off
+  long log_every_steps = 50;
+  long eval_batch_size = 500;
+};
+
+struct CheckpointConfig {
+  std::string dir = "checkpoints/run";
+  long every_steps = 0;        // 0: only at the end
+  std::string resume = "auto";  // auto | never | PATH
+  long keep_last = 3;          // 0: keep all
+};
+
+struct Config {
+  uint64_t seed = 1;
+  ModelSpec model;
+  DataConfig data;
+  TrainConfig train;
+  OptimizerSpec optimizer;
+  ScheduleSpec schedule;
+  CheckpointConfig checkpoint;
+  std::string source;  // the file it came from, for messages
+};
+
+// Loads and checks a config file with `--set key=value` overrides. Errors are usage
+// Errors naming the key, the file and the line.
+Config load_config(const std::string& file, const std::vector<std::string>& overrides = {});
+// The same from YAML text (a checkpoint's stored config); `name` stands for the file.
+Config parse_config(const std::string& yaml, const std::string& name, const std::vector<std::string>& overrides = {});
+
+// The fully resolved config (every key, defaults filled in) as YAML; parse_config of
+// it gives the same Config.
+std::string to_yaml(const Config& config);
+
+// Fills the model's input size from the training data and checks the data against the
+// model (channels, sizes, classes, vocabulary), naming both sides on a mismatch.
+void check_data_against_model(Config& config, const struct Dataset& data);
+
+}  // namespace manet

@@ -1,0 +1,16 @@
+#pragma once
+// The HDF5 data set format of INTERFACE.md: /x float32 [N, C, H, W] (images, already
+// normalised) or int64 [N, T] (token ids, 0 = padding); /y int64 [N] labels.
+#include <string>
+
+#include "data/dataset.hpp"
+
+namespace manet {
+
+// Anything else is refused with a message naming the file, the dataset and what was expected.
+Dataset load_hdf5_dataset(const std::string& path);
+
+// Writes a data set in that format (tests, `manet prepare`).
+void save_hdf5_dataset(const std::string& path, const Dataset& data);
+
+}  // namespace manet

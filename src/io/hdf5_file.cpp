@@ -1,0 +1,354 @@
+#include "io/hdf5_file.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.hpp"
+
+namespace manet::h5 {
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  if (this != &o) {
+    close();
+    id_ = o.id_;
+    o.id_ = H5I_INVALID_HID;
+  }
+  return *this;
+}
+
+void Handle::close() {
+  if (id_ < 0) return;
+  switch (H5Iget_type(id_)) {
+    case H5I_FILE: H5Fclose(id_); break;
+    case H5I_GROUP: H5Gclose(id_); break;
+    case H5I_DATASET: H5Dclose(id_); break;
+    case H5I_DATASPACE: H5Sclose(id_); break;
+    case H5I_DATATYPE: H5Tclose(id_); break;
+    case H5I_ATTR: H5Aclose(id_); break;
+    case H5I_GENPROP_LST: H5Pclose(id_); break;
+    default: break;
+  }
+  id_ = H5I_INVALID_HID;
+}
+
+void quiet_errors() {
+  static const bool once = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)once;
+}
+
+std::string last_error() {
+  std::string out;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned n, const H5E_error2_t* e, void* data) -> herr_t {
+        auto* s = static_cast<std::string*>(data);
+        if (e->desc && *e->desc && s->find(e->desc) == std::string::npos) *s += (s->empty() ? "" : "; ") + std::string(e->desc);
+        return 0;
+      },
+      &out);
+  H5Eclear2(H5E_DEFAULT);
+  return out;
+}
+
+namespace {
+std::vector<std::string> split_object(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : path) {
+    if (c == '/') {
+      if (!cur.empty()) parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) parts.push_back(cur);
+  return parts;
+}
+}  // namespace
+
+File File::open_read(const std::string& path) {
+  quiet_errors();
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    const std::string why = last_error();
+    throw Error(path + ": not a readable HDF5 file" + (why.empty() ? "" : " (" + why + ")") +
+                " - missing, truncated or not HDF5");
+  }
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) throw Error(path + ": cannot open as HDF5: " + last_error());
+  return File(path, Handle(id));
+}
+
+File File::create(const std::string& path) {
+  quiet_errors();
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (id < 0) throw Error(path + ": cannot create: " + last_error());
+  return File(path, Handle(id));
+}
+
+void File::fail(const std::string& what) const {
+  const std::string why = last_error();
+  throw Error(path_ + ": " + what + (why.empty() ? "" : " (HDF5: " + why + ")"));
+}
+
+void File::flush() {
+  if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail("flush failed");
+}
+
+bool File::exists(const std::string& object) const {
+  std::string prefix;
+  for (const std::string& part : split_object(object)) {
+    prefix += "/" + part;
+    const htri_t e = H5Lexists(file_, prefix.c_str(), H5P_DEFAULT);
+    if (e <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<std::string> File::members(const std::string& group) const {
+  std::vector<std::string> names;
+  H5Literate_by_name(
+      file_, group.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->push_back(name);
+        return 0;
+      },
+      &names, H5P_DEFAULT);
+  return names;
+}
+
+void File::create_group(const std::string& group) {
+  Handle g(H5Gcreate2(file_, group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  if (g.get() < 0) fail("cannot create group " + group);
+}
+
+Handle File::open_object(const std::string& object) const {
+  if (!exists(object) && object != "/") fail(object + " is missing");
+  Handle h(H5Oopen(file_, object.c_str(), H5P_DEFAULT));
+  if (h.get() < 0) fail("cannot open " + object);
+  return h;
+}
+
+std::vector<hsize_t> File::shape(const std::string& dataset) const {
+  if (!exists(dataset)) fail("dataset " + dataset + " is missing");
+  Handle d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
+  if (d.get() < 0) fail("cannot open dataset " + dataset);
+  Handle space(H5Dget_space(d));
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0) fail("cannot read the shape of " + dataset);
+  std::vector<hsize_t> dims(rank);
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  return dims;
+}
+
+std::string File::type_name(const std::string& dataset) const {
+  Handle d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
+  if (d.get() < 0) fail("cannot open dataset " + dataset);
+  Handle t(H5Dget_type(d));
+  const std::size_t bits = 8 * H5Tget_size(t);
+  switch (H5Tget_class(t)) {
+    case H5T_FLOAT: return "float" + std::to_string(bits);
+    case H5T_INTEGER: return (H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int") + std::to_string(bits);
+    case H5T_STRING: return "string";
+    default: return "an unsupported type";
+  }
+}
+
+void File::write_any(const std::string& dataset, hid_t type, const void* data, const std::vector<hsize_t>& shape,
+                     std::size_t element_size, bool checksum) {
+  Handle space(H5Screate_simple(int(shape.size()), shape.data(), nullptr));
+  Handle props(H5Pcreate(H5P_DATASET_CREATE));
+  if (checksum && !shape.empty()) {
+    // One chunk per dataset up to 64 MiB (first dimension split beyond that).
+    std::vector<hsize_t> chunk = shape;
+    hsize_t row = element_size;
+    for (std::size_t i = 1; i < shape.size(); ++i) row *= std::max<hsize_t>(shape[i], 1);
+    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(std::max<hsize_t>(shape[0], 1), (hsize_t(64) << 20) / row));
+    for (auto& c : chunk) c = std::max<hsize_t>(c, 1);
+    if (H5Pset_chunk(props, int(chunk.size()), chunk.data()) < 0 || H5Pset_fletcher32(props) < 0)
+      fail("cannot set up checksums for " + dataset);
+  }
+  Handle d(H5Dcreate2(file_, dataset.c_str(), type, space, H5P_DEFAULT, props, H5P_DEFAULT));
+  if (d.get() < 0) fail("cannot create dataset " + dataset);
+  if (H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) fail("cannot write dataset " + dataset);
+}
+
+void File::write(const std::string& dataset, const float* data, const std::vector<hsize_t>& shape, bool checksum) {
+  write_any(dataset, H5T_IEEE_F32LE, data, shape, sizeof(float), checksum);
+}
+void File::write(const std::string& dataset, const int64_t* data, const std::vector<hsize_t>& shape, bool checksum) {
+  write_any(dataset, H5T_STD_I64LE, data, shape, sizeof(int64_t), checksum);
+}
+
+void File::read_rows(const std::string& dataset, hid_t mem_type, hsize_t first, hsize_t count, void* out) const {
+  Handle d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
+  if (d.get() < 0) fail("cannot open dataset " + dataset);
+  Handle space(H5Dget_space(d));
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> dims(rank), start(rank, 0);
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  if (rank == 0) {
+    if (H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) fail("cannot read " + dataset);
+    return;
+  }
+  std::vector<hsize_t> counts = dims;
+  start[0] = first, counts[0] = count;
+  if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, counts.data(), nullptr) < 0)
+    fail("bad row range for " + dataset);
+  Handle mem(H5Screate_simple(rank, counts.data(), nullptr));
+  if (H5Dread(d, mem_type, mem, space, H5P_DEFAULT, out) < 0)
+    fail("cannot read " + dataset + ": the data is corrupt or truncated");
+}
+
+std::vector<float> File::read_float(const std::string& dataset) const {
+  if (type_name(dataset) != "float32") fail(dataset + " is " + type_name(dataset) + ", expected float32");
+  const auto dims = shape(dataset);
+  hsize_t n = 1;
+  for (hsize_t d : dims) n *= d;
+  std::vector<float> out(n);
+  if (n) read_rows(dataset, H5T_NATIVE_FLOAT, 0, dims.empty() ? 1 : dims[0], out.data());
+  return out;
+}
+
+std::vector<int64_t> File::read_int64(const std::string& dataset) const {
+  if (type_name(dataset) != "int64") fail(dataset + " is " + type_name(dataset) + ", expected int64");
+  const auto dims = shape(dataset);
+  hsize_t n = 1;
+  for (hsize_t d : dims) n *= d;
+  std::vector<int64_t> out(n);
+  if (n) read_rows(dataset, H5T_NATIVE_INT64, 0, dims.empty() ? 1 : dims[0], out.data());
+  return out;
+}
+
+namespace {
+Handle string_type(std::size_t size) {
+  Handle t(H5Tcopy(H5T_C_S1));
+  H5Tset_size(t, std::max<std::size_t>(size, 1));
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  H5Tset_strpad(t, H5T_STR_NULLPAD);
+  return t;
+}
+}  // namespace
+
+void File::write_string(const std::string& dataset, const std::string& text) {
+  Handle type = string_type(text.size());
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle d(H5Dcreate2(file_, dataset.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  if (d.get() < 0 || H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
+    fail("cannot write " + dataset);
+}
+
+std::string File::read_string(const std::string& dataset) const {
+  if (!exists(dataset)) fail(dataset + " is missing");
+  Handle d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
+  Handle type(H5Dget_type(d));
+  if (H5Tget_class(type) != H5T_STRING) fail(dataset + " is not a string");
+  if (H5Tis_variable_str(type) > 0) {
+    char* buffer = nullptr;
+    Handle mem = Handle(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem, H5T_VARIABLE);
+    if (H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, &buffer) < 0) fail("cannot read " + dataset);
+    std::string s = buffer ? buffer : "";
+    H5free_memory(buffer);
+    return s;
+  }
+  std::string s(H5Tget_size(type), '\0');
+  if (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.data()) < 0) fail("cannot read " + dataset);
+  s.resize(std::strlen(s.c_str()));
+  return s;
+}
+
+namespace {
+template <class V>
+void write_attr(const File& f, hid_t obj, const std::string& name, hid_t type, const V* value) {
+  Handle space(H5Screate(H5S_SCALAR));
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  Handle a(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT));
+  if (a.get() < 0 || H5Awrite(a, type, value) < 0)
+    throw Error(f.path() + ": cannot write attribute " + name + ": " + last_error());
+}
+}  // namespace
+
+void File::set_attr(const std::string& object, const std::string& name, int64_t value) {
+  write_attr(*this, open_object(object), name, H5T_NATIVE_INT64, &value);
+}
+void File::set_attr(const std::string& object, const std::string& name, uint64_t value) {
+  write_attr(*this, open_object(object), name, H5T_NATIVE_UINT64, &value);
+}
+void File::set_attr(const std::string& object, const std::string& name, double value) {
+  write_attr(*this, open_object(object), name, H5T_NATIVE_DOUBLE, &value);
+}
+void File::set_attr(const std::string& object, const std::string& name, const std::string& value) {
+  Handle type = string_type(value.size());
+  write_attr(*this, open_object(object), name, type.get(), value.data());
+}
+
+bool File::has_attr(const std::string& object, const std::string& name) const {
+  if (object != "/" && !exists(object)) return false;
+  return H5Aexists_by_name(file_, object.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+namespace {
+Handle open_attr(const File& f, const std::string& object, const std::string& name) {
+  if (!f.has_attr(object, name)) throw Error(f.path() + ": attribute " + name + " of " + object + " is missing");
+  return Handle(H5Aopen_by_name(f.id(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
+}
+}  // namespace
+
+int64_t File::attr_int(const std::string& object, const std::string& name) const {
+  int64_t v = 0;
+  Handle a = open_attr(*this, object, name);
+  if (H5Aread(a, H5T_NATIVE_INT64, &v) < 0) fail("cannot read attribute " + object + "@" + name);
+  return v;
+}
+uint64_t File::attr_uint(const std::string& object, const std::string& name) const {
+  uint64_t v = 0;
+  Handle a = open_attr(*this, object, name);
+  if (H5Aread(a, H5T_NATIVE_UINT64, &v) < 0) fail("cannot read attribute " + object + "@" + name);
+  return v;
+}
+double File::attr_double(const std::string& object, const std::string& name) const {
+  double v = 0;
+  Handle a = open_attr(*this, object, name);
+  if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0) fail("cannot read attribute " + object + "@" + name);
+  return v;
+}
+std::string File::attr_string(const std::string& object, const std::string& name) const {
+  Handle a = open_attr(*this, object, name);
+  Handle type(H5Aget_type(a));
+  if (H5Tget_class(type) != H5T_STRING) fail("attribute " + object + "@" + name + " is not a string");
+  if (H5Tis_variable_str(type) > 0) {
+    char* buffer = nullptr;
+    Handle mem(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem, H5T_VARIABLE);
+    if (H5Aread(a, mem, &buffer) < 0) fail("cannot read attribute " + name);
+    std::string s = buffer ? buffer : "";
+    H5free_memory(buffer);
+    return s;
+  }
+  std::string s(H5Tget_size(type), '\0');
+  if (H5Aread(a, type, s.data()) < 0) fail("cannot read attribute " + name);
+  s.resize(std::strlen(s.c_str()));
+  return s;
+}
+
+std::vector<std::string> File::attr_names(const std::string& object) const {
+  std::vector<std::string> names;
+  Handle obj = open_object(object);
+  H5Aiterate2(
+      obj, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->push_back(name);
+        return 0;
+      },
+      &names);
+  return names;
+}
+
+}  // namespace manet::h5

@@ -1,0 +1,44 @@
+#pragma once
+// SGD and AdamW over the flat parameter buffer, with exactly torch.optim's update rules
+// (float32 arithmetic in the same order), so a step matches PyTorch to float rounding.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace manet {
+
+struct OptimizerSpec {
+  std::string type = "sgd";  // sgd | adamw
+  double lr = 0.05;
+  double momentum = 0.0, weight_decay = 0.0;  // sgd (weight_decay also adamw's, decoupled)
+  bool nesterov = false;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adamw
+};
+
+class Optimizer {
+ public:
+  static std::unique_ptr<Optimizer> create(const OptimizerSpec& spec, long num_params);
+  virtual ~Optimizer() = default;
+
+  // One update with learning rate `lr` (the schedule's value for this step).
+  virtual void step(float* params, const float* grads, double lr) = 0;
+
+  const OptimizerSpec& spec() const { return spec_; }
+  // Steps taken so far (AdamW's bias correction counts from this).
+  int64_t steps() const { return steps_; }
+  // Per-parameter state by checkpoint slot name, flat like the parameters.
+  virtual std::vector<std::pair<std::string, std::vector<float>*>> slots() = 0;
+  // Restores state: the step count and which slots were loaded (SGD's momentum buffer
+  // exists only once a step has made it, as in torch).
+  virtual void restored(int64_t steps) { steps_ = steps; }
+
+ protected:
+  Optimizer(OptimizerSpec spec, long n) : spec_(std::move(spec)), n_(n) {}
+  OptimizerSpec spec_;
+  long n_;
+  int64_t steps_ = 0;
+};
+
+}  // namespace manet

@@ -1,0 +1,29 @@
+#include "train/batch.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace manet {
+
+void BatchBuffer::gather(const Dataset& data, const std::vector<long>& indices) {
+  const long n = long(indices.size()), width = data.sample_values();
+  labels_.resize(n);
+  if (data.tokens) ids_.resize(n * width);
+  else images_.resize(n * width);
+  for (long i = 0; i < n; ++i) {
+    const long s = indices[i];
+    labels_[i] = data.labels[s];
+    if (data.tokens)
+      std::copy_n(data.ids.begin() + s * width, width, ids_.begin() + i * width);
+    else
+      std::copy_n(data.images.begin() + s * width, width, images_.begin() + i * width);
+  }
+}
+
+void BatchBuffer::gather_range(const Dataset& data, long first, long count) {
+  scratch_.resize(count);
+  std::iota(scratch_.begin(), scratch_.end(), first);
+  gather(data, scratch_);
+}
+
+}  // namespace manet

@@ -1,0 +1,29 @@
+#pragma once
+// Gathers the samples of a batch (by index) into contiguous buffers the model reads.
+#include <cstdint>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "model/manet_model.hpp"
+
+namespace manet {
+
+class BatchBuffer {
+ public:
+  // Copies samples `indices` of `data`; reuses its buffers (no allocation once warm).
+  void gather(const Dataset& data, const std::vector<long>& indices);
+  // Samples [first, first + count) in file order.
+  void gather_range(const Dataset& data, long first, long count);
+  ModelInput<float> input() const {
+    return {int(labels_.size()), images_.empty() ? nullptr : images_.data(), ids_.empty() ? nullptr : ids_.data()};
+  }
+  const int64_t* labels() const { return labels_.data(); }
+  int size() const { return int(labels_.size()); }
+
+ private:
+  std::vector<long> scratch_;
+  std::vector<float> images_;
+  std::vector<int64_t> ids_, labels_;
+};
+
+}  // namespace manet

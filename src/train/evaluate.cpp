@@ -1,0 +1,36 @@
+#include "train/evaluate.hpp"
+
+#include <algorithm>
+
+#include "layers/cross_entropy.hpp"
+#include "train/batch.hpp"
+
+namespace manet {
+
+EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first, long count) {
+  const int K = model.spec().num_classes;
+  if (count < 0) count = data.size() - first;
+  EvalResult r;
+  r.classes = K;
+  r.confusion.assign(long(K) * K, 0);
+  CrossEntropy<float> loss(K);
+  BatchBuffer buffer;
+  for (long start = first; start < first + count; start += batch) {
+    const long n = std::min(batch, first + count - start);
+    buffer.gather_range(data, start, n);
+    const float* logits = model.forward(buffer.input(), StepContext{});
+    loss.forward(logits, buffer.labels(), int(n), 0.0f);
+    for (long i = 0; i < n; ++i) {
+      const float* row = logits + i * K;
+      const int predicted = int(std::max_element(row, row + K) - row);
+      const int64_t truth = buffer.labels()[i];
+      r.loss_sum += loss.losses()[i];
+      r.correct += predicted == truth;
+      r.confusion[truth * K + predicted]++;
+    }
+    r.samples += n;
+  }
+  return r;
+}
+
+}  // namespace manet

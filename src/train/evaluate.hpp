@@ -1,0 +1,24 @@
+#pragma once
+// Loss and accuracy of a model on a data set: plain cross-entropy (no label smoothing,
+// no dropout), per-class accuracy and the confusion matrix.
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "model/manet_model.hpp"
+
+namespace manet {
+
+struct EvalResult {
+  double loss_sum = 0;  // sum of per-sample losses
+  long correct = 0, samples = 0;
+  int classes = 0;
+  std::vector<long> confusion;  // (classes, classes): row = true label, column = prediction
+
+  double loss() const { return samples ? loss_sum / double(samples) : 0.0; }
+  double accuracy() const { return samples ? double(correct) / double(samples) : 0.0; }
+};
+
+// Evaluates samples [first, first + count) (all when count < 0) in batches of `batch`.
+EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first = 0, long count = -1);
+
+}  // namespace manet

@@ -1,0 +1,78 @@
+#include "train/progress.hpp"
+
+#include <cmath>
+
+namespace manet {
+
+std::string format_duration(double s) {
+  char buf[32];
+  if (!std::isfinite(s) || s < 0) return "?";
+  const long t = long(s + 0.5);
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else if (t >= 60) std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  else std::snprintf(buf, sizeof buf, "%lds", t);
+  return buf;
+}
+
+Progress::Progress(const std::string& metrics_path, long total_steps, long global_batch, bool enabled)
+    : total_steps_(total_steps), global_batch_(global_batch), enabled_(enabled) {
+  if (enabled_ && !metrics_path.empty()) jsonl_ = std::fopen(metrics_path.c_str(), "a");
+}
+
+Progress::~Progress() {
+  if (jsonl_) std::fclose(jsonl_);
+}
+
+void Progress::start(long step) {
+  start_ = window_start_ = std::chrono::steady_clock::now();
+  start_step_ = step;
+}
+
+double Progress::elapsed_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void Progress::step_done(long step, long epoch, double loss, double lr, long log_every) {
+  window_loss_ += loss;
+  ++window_steps_;
+  if (!enabled_ || (step % log_every != 0 && step != total_steps_)) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double window = std::chrono::duration<double>(now - window_start_).count();
+  const double rate = window_steps_ * global_batch_ / std::max(window, 1e-9);
+  const double per_step = elapsed_seconds() / double(step - start_step_);
+  const double mean_loss = window_loss_ / window_steps_;
+  std::printf("step %*ld/%ld | epoch %ld | loss %.4f | lr %.3e | %.0f samples/s | ETA %s\n",
+              int(std::to_string(total_steps_).size()), step, total_steps_, epoch + 1, mean_loss, lr, rate,
+              format_duration(per_step * double(total_steps_ - step)).c_str());
+  std::fflush(stdout);
+  if (jsonl_) {
+    std::fprintf(jsonl_, "{\"event\":\"train\",\"step\":%ld,\"epoch\":%ld,\"loss\":%.6g,\"lr\":%.6g,\"samples_per_s\":%.1f}\n",
+                 step, epoch + 1, mean_loss, lr, rate);
+    std::fflush(jsonl_);
+  }
+  window_start_ = now;
+  window_steps_ = 0;
+  window_loss_ = 0;
+}
+
+void Progress::eval_done(long step, long epoch, double loss, double accuracy, long samples, double seconds) {
+  if (!enabled_) return;
+  std::printf("eval  step %ld | epoch %ld | test loss %.4f | test accuracy %.4f (%ld samples, %.1fs) | elapsed %s\n",
+              step, epoch, loss, accuracy, samples, seconds, format_duration(elapsed_seconds()).c_str());
+  std::fflush(stdout);
+  if (jsonl_) {
+    std::fprintf(jsonl_,
+                 "{\"event\":\"eval\",\"step\":%ld,\"epoch\":%ld,\"loss\":%.6g,\"accuracy\":%.6g,\"samples\":%ld,"
+                 "\"elapsed_s\":%.1f}\n",
+                 step, epoch, loss, accuracy, samples, elapsed_seconds());
+    std::fflush(jsonl_);
+  }
+}
+
+void Progress::note(const std::string& line) {
+  if (!enabled_) return;
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace manet

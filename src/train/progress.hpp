@@ -1,0 +1,33 @@
+#pragma once
+// What a person watching the run sees: one line at a steady rhythm (step, epoch, loss,
+// learning rate, samples/s, ETA), evaluation results, and the same as JSON lines in
+// the run directory (metrics.jsonl) for tools.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace manet {
+
+class Progress {
+ public:
+  Progress(const std::string& metrics_path, long total_steps, long global_batch, bool enabled);
+  ~Progress();
+  void start(long step);
+  // Called once per step with this step's mean loss.
+  void step_done(long step, long epoch, double loss, double lr, long log_every);
+  void eval_done(long step, long epoch, double loss, double accuracy, long samples, double seconds);
+  void note(const std::string& line);  // a plain line on the terminal
+  double elapsed_seconds() const;
+
+ private:
+  std::FILE* jsonl_ = nullptr;
+  long total_steps_, global_batch_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_, window_start_;
+  long start_step_ = 0, window_steps_ = 0;
+  double window_loss_ = 0;
+};
+
+std::string format_duration(double seconds);
+
+}  // namespace manet

@@ -1,0 +1,112 @@
+// The whole config: defaults, the resolved YAML round trip, and bad configs that each
+// get a one-line usage error naming the key and the file.
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+#include "core/error.hpp"
+
+namespace manet {
+
+namespace {
+
+const std::string kGood = R"(seed: 3
+model:
+  blocks:
+    - conv: {channels: 8, kernel: 3}
+    - pool_attention: {pool: max, size: 2, heads: 2}
+  head: {hidden: [16], activation: relu, dropout: 0.1}
+  num_classes: 10
+data:
+  train: {format: fashion_mnist, split: train}
+  test: {format: fashion_mnist, split: test}
+train:
+  batch_size: 32
+  epochs: 2
+optimizer: {type: sgd, lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0001}
+checkpoint: {dir: /tmp/x, every_steps: 100}
+)";
+
+std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_config(text, "run.yaml", overrides);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::usage) << e.what();
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+}  // namespace
+
+TEST(Config, DefaultsAndValues) {
+  const Config c = parse_config(kGood, "run.yaml");
+  EXPECT_EQ(c.seed, 3u);
+  EXPECT_EQ(c.train.batch_size, 32);
+  EXPECT_TRUE(c.train.shuffle);
+  EXPECT_EQ(c.train.max_steps, 0);
+  EXPECT_EQ(c.optimizer.type, "sgd");
+  EXPECT_TRUE(c.optimizer.nesterov);
+  EXPECT_EQ(c.checkpoint.resume, "auto");
+  EXPECT_EQ(c.model.height, 28) << "Fashion-MNIST fixes the image size";
+  const Config adamw = parse_config(kGood, "run.yaml", {"optimizer={type: adamw}"});
+  EXPECT_DOUBLE_EQ(adamw.optimizer.lr, 1e-3);
+  EXPECT_DOUBLE_EQ(adamw.optimizer.beta2, 0.999);
+  EXPECT_DOUBLE_EQ(adamw.optimizer.weight_decay, 0.01);
+}
+
+TEST(Config, ResolvedYamlRoundTrips) {
+  const Config c = parse_config(kGood, "run.yaml", {"train.max_steps=7", "schedule={type: cosine, warmup_steps: 3}"});
+  const std::string yaml = to_yaml(c);
+  const Config back = parse_config(yaml, "resolved");
+  EXPECT_EQ(to_yaml(back), yaml);
+  EXPECT_EQ(back.train.max_steps, 7);
+  EXPECT_EQ(back.schedule.type, "cosine");
+  EXPECT_DOUBLE_EQ(back.optimizer.weight_decay, 0.0001);
+}
+
+TEST(Config, BadConfigsNameKeyAndFile) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"trian.batch_size=3"}, "run.yaml: (--set trian.batch_size) trian: unknown key"},
+      {{"train.batch_sise=3"}, "train.batch_sise: unknown key"},
+      {{"train.batch_size=0"}, "train.batch_size: must be in [1, "},
+      {{"train.batch_size=lots"}, "train.batch_size: expected an integer, got 'lots'"},
+      {{"train.epochs=-1"}, "train.epochs: must be in [1, "},
+      {{"train.shuffle=maybe"}, "train.shuffle: expected true or false, got 'maybe'"},
+      {{"train.label_smoothing=1.5"}, "train.label_smoothing: must be in [0, 0.999], got 1.5"},
+      {{"optimizer.type=adam"}, "optimizer.type: expected one of sgd, adamw, got 'adam'"},
+      {{"optimizer.lr=0"}, "optimizer.lr: must be in [1e-12, 1000], got 0"},
+      {{"optimizer.momentum=1.5"}, "optimizer.momentum: must be in [0, 1], got 1.5"},
+      {{"optimizer={type: adamw, betas: [0.9]}"}, "optimizer.betas: expected a pair [beta1, beta2]"},
+      {{"optimizer={type: adamw, momentum: 0.9}"}, "optimizer.momentum: unknown key"},
+      {{"optimizer={type: sgd, nesterov: true}"}, "optimizer.nesterov: nesterov needs a momentum > 0"},
+      {{"data.train.format=csv"}, "data.train.format: expected one of fashion_mnist, hdf5, got 'csv'"},
+      {{"data.train={format: hdf5}"}, "data.train.path: missing"},
+      {{"data.train.split=validation"}, "data.train.split: expected one of train, test, got 'validation'"},
+      {{"data.test={format: hdf5, path: a.h5, split: test}"}, "data.test.split: only for format: fashion_mnist"},
+      {{"schedule.type=linear"}, "schedule.type: expected one of constant, cosine, got 'linear'"},
+      {{"schedule.min_lr=1"}, "schedule.min_lr: must not exceed optimizer.lr"},
+      {{"checkpoint.every_steps=-5"}, "checkpoint.every_steps: must be in [0, "},
+      {{"checkpoint.keep=2"}, "checkpoint.keep: unknown key"},
+      {{"seed=-1"}, "seed: must be in [0, "},
+      {{"model.num_classes=1"}, "model.num_classes: must be in [2, "},
+      {{"train.batch_size"}, "--set train.batch_size: expected key.path=value"},
+  };
+  for (const auto& [overrides, expected] : cases) {
+    SCOPED_TRACE(overrides.front());
+    const std::string message = error_of(kGood, overrides);
+    EXPECT_NE(message.find(expected), std::string::npos) << "got: " << message;
+    if (expected.rfind("--set", 0) != 0)  // a malformed --set is about the command line, not the file
+      EXPECT_EQ(message.rfind("run.yaml", 0), 0u) << "names the file first: " << message;
+  }
+  // Errors inside the file carry its line.
+  EXPECT_NE(error_of(kGood + "extra: 1\n").find("run.yaml:16: extra: unknown key"), std::string::npos);
+  std::string bad = kGood;
+  bad.replace(bad.find("epochs: 2"), 9, "epochs: two");
+  EXPECT_NE(error_of(bad).find("run.yaml:13: train.epochs: expected an integer, got 'two'"), std::string::npos)
+      << error_of(bad);
+  EXPECT_NE(error_of("model: [\n").find("run.yaml:"), std::string::npos);
+  EXPECT_NE(error_of("seed: 1\n").find("data: missing"), std::string::npos);
+}
+
+}  // namespace manet
