@@ -11,7 +11,6 @@ packages=(
   libyaml-cpp-dev libcli11-dev         # configs, command line
   libopenblas-dev zlib1g-dev           # GEMM, gzipped IDX files
   libgtest-dev                         # tests
-  python3                              # tests: helper scripts
   dataset-fashion-mnist                # the default data set
 )
 
