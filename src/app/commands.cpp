@@ -1,5 +1,6 @@
 #include "app/commands.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -102,7 +103,17 @@ int run_inspect(const InspectArgs& a) {
   int bad = 0;
   long total = 0, checked = 0;
   std::printf("\n%-32s %-18s %10s %12s\n", "parameter", "shape", "count", "L2 norm");
-  for (const std::string& name : f.members("/model")) {
+  // Canonical order (MANET.md) when the stored config builds the model, else HDF5's.
+  std::vector<std::string> names = f.members("/model");
+  try {
+    const Model<float> model(parse_config(config, a.checkpoint + ":/config").model);
+    std::vector<std::string> canonical;
+    for (const ParamEntry& e : model.params().entries())
+      if (std::find(names.begin(), names.end(), e.name()) != names.end()) canonical.push_back(e.name());
+    if (canonical.size() == names.size()) names = canonical;
+  } catch (const Error&) {
+  }
+  for (const std::string& name : names) {
     const auto dims = f.shape("/model/" + name);
     std::string shape = "[";
     long count = 1;

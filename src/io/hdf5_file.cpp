@@ -206,24 +206,27 @@ void File::read_rows(const std::string& dataset, hid_t mem_type, hsize_t first, 
     fail("cannot read " + dataset + ": the data is corrupt or truncated");
 }
 
-std::vector<float> File::read_float(const std::string& dataset) const {
-  if (type_name(dataset) != "float32") fail(dataset + " is " + type_name(dataset) + ", expected float32");
-  const auto dims = shape(dataset);
+namespace {
+// The whole dataset, which must be stored exactly as `stored` (no silent conversions).
+template <class V>
+std::vector<V> read_all(const File& f, const std::string& dataset, const char* stored, hid_t mem_type) {
+  const std::string type = f.type_name(dataset);
+  if (type != stored) throw Error(f.path() + ": " + dataset + " is " + type + ", expected " + stored);
+  const auto dims = f.shape(dataset);
   hsize_t n = 1;
   for (hsize_t d : dims) n *= d;
-  std::vector<float> out(n);
-  if (n) read_rows(dataset, H5T_NATIVE_FLOAT, 0, dims.empty() ? 1 : dims[0], out.data());
+  std::vector<V> out(n);
+  if (n) f.read_rows(dataset, mem_type, 0, dims.empty() ? 1 : dims[0], out.data());
   return out;
+}
+}  // namespace
+
+std::vector<float> File::read_float(const std::string& dataset) const {
+  return read_all<float>(*this, dataset, "float32", H5T_NATIVE_FLOAT);
 }
 
 std::vector<int64_t> File::read_int64(const std::string& dataset) const {
-  if (type_name(dataset) != "int64") fail(dataset + " is " + type_name(dataset) + ", expected int64");
-  const auto dims = shape(dataset);
-  hsize_t n = 1;
-  for (hsize_t d : dims) n *= d;
-  std::vector<int64_t> out(n);
-  if (n) read_rows(dataset, H5T_NATIVE_INT64, 0, dims.empty() ? 1 : dims[0], out.data());
-  return out;
+  return read_all<int64_t>(*this, dataset, "int64", H5T_NATIVE_INT64);
 }
 
 namespace {
