@@ -3,8 +3,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "config/model_config.hpp"
 #include "config/yaml_reader.hpp"
@@ -108,11 +106,7 @@ Config parse_config(const std::string& yaml, const std::string& name, const std:
 }
 
 Config load_config(const std::string& file, const std::vector<std::string>& overrides) {
-  std::ifstream in(file);
-  if (!in) throw Error(file + ": cannot open the config file", ErrorKind::usage);
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), file, overrides);
+  return parse_config(read_config_file(file), file, overrides);
 }
 
 namespace {
@@ -267,9 +261,12 @@ void check_data_against_model(Config& config, const Dataset& data) {
     throw Error(where + "model.num_classes is " + std::to_string(m.num_classes) + " but " + data.name +
                     " has label " + std::to_string(data.num_classes - 1),
                 ErrorKind::usage);
-  // Shape checks that waited for the input size.
-  const ConfigNode root = parse_yaml_config("{}", config.source);
-  with_key_locations(root.source(), [&] { return validate(m); });
+  // Shape checks that waited for the input size (no line: the size came from the data).
+  try {
+    validate(m);
+  } catch (const KeyError& e) {
+    throw Error(where + e.what(), ErrorKind::usage);
+  }
 }
 
 }  // namespace manet

@@ -252,12 +252,16 @@ ConfigNode parse_yaml_config(const std::string& text, const std::string& name,
   return finish(source, overrides);
 }
 
-ConfigNode load_yaml_config(const std::string& file, const std::vector<std::string>& overrides) {
+std::string read_config_file(const std::string& file) {
   std::ifstream in(file);
   if (!in) throw Error(file + ": cannot open the config file", ErrorKind::usage);
   std::stringstream text;
   text << in.rdbuf();
-  return parse_yaml_config(text.str(), file, overrides);
+  return text.str();
+}
+
+ConfigNode load_yaml_config(const std::string& file, const std::vector<std::string>& overrides) {
+  return parse_yaml_config(read_config_file(file), file, overrides);
 }
 
 }  // namespace manet

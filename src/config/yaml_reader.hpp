@@ -77,6 +77,9 @@ class ConfigNode {
 // the nearest enclosing key that has a line; "(--set PATH) " for overridden keys.
 std::string locate_key(const ConfigSource& source, const std::string& path);
 
+// The text of a config file; a usage Error naming it when it cannot be read.
+std::string read_config_file(const std::string& file);
+
 // Loads a YAML file and applies `--set key.path=value` overrides (values parsed as YAML).
 // Errors (missing file, malformed YAML, malformed override) are usage Errors.
 ConfigNode load_yaml_config(const std::string& file, const std::vector<std::string>& overrides = {});

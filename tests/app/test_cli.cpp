@@ -40,12 +40,10 @@ TEST(Cli, MissingDatasetFileIsAClearError) {
 }
 
 TEST(Cli, InspectShowsAndVerifyRefusesACorruptFile) {
-  // Train two tiny steps on an HDF5 file to get a checkpoint.
+  // Two tiny training steps on Fashion-MNIST give a checkpoint to inspect.
   const std::string dir = fresh_dir("inspect");
   const CommandResult gen = run_command(manet_binary() + " --version");
   ASSERT_EQ(gen.exit_code, 0);
-  // A data set of 8 images of 1x4x4 with 2 classes, written by h5 tools is not available
-  // everywhere; use the one-step test's writer through a tiny run instead.
   write_file(dir + "/c.yaml", "model:\n  image_size: 4\n  blocks: [{conv: {channels: 2, kernel: 3}}]\n  num_classes: 2\n"
                               "data:\n  train: {format: fashion_mnist, split: test}\n"
                               "train: {batch_size: 4, max_steps: 2}\ncheckpoint: {dir: " + dir + "/run}\n");
