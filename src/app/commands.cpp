@@ -9,6 +9,7 @@
 #include "checkpoint/checkpoint.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "dist/agree.hpp"
 #include "io/hdf5_file.hpp"
 #include "train/evaluate.hpp"
 #include "train/trainer.hpp"
@@ -33,14 +34,21 @@ struct InspectArgs {
   bool verify = false;
 };
 
-void run_eval(const EvalArgs& a) {
-  Config config = parse_config(read_checkpoint_config(a.checkpoint), a.checkpoint + ":/config");
-  const Dataset data = load_dataset(parse_dataset_argument(a.data), config.data.normalize);
-  check_data_against_model(config, data);
-  Model<float> model(config.model);
-  const CheckpointContents c = load_checkpoint(a.checkpoint, model.params());
-  std::copy(c.params.begin(), c.params.end(), model.values());
-  const EvalResult r = evaluate(model, data, a.batch);
+// Under mpirun every rank evaluates its part of the data; rank 0 prints.
+void run_eval(const EvalArgs& a, dist::Comm& comm) {
+  Dataset data;
+  std::unique_ptr<Model<float>> model;
+  CheckpointContents c;
+  dist::agree(comm, [&] {
+    Config config = parse_config(read_checkpoint_config(a.checkpoint), a.checkpoint + ":/config");
+    data = load_dataset(parse_dataset_argument(a.data), config.data.normalize);
+    check_data_against_model(config, data);
+    model = std::make_unique<Model<float>>(config.model);
+    c = load_checkpoint(a.checkpoint, model->params());
+    std::copy(c.params.begin(), c.params.end(), model->values());
+  });
+  const EvalResult r = evaluate_sharded(comm, *model, data, a.batch);
+  if (comm.rank() != 0) return;
   const int K = r.classes;
   if (a.json) {
     std::string per_class;
@@ -147,7 +155,7 @@ int run_inspect(const InspectArgs& a) {
 
 }  // namespace
 
-void add_commands(CLI::App& app) {
+void add_commands(CLI::App& app, dist::Comm& comm) {
   auto targs = std::make_shared<TrainArgs>();
   auto* train_cmd = app.add_subcommand("train", "Train a model as a YAML config describes (one process per rank).");
   train_cmd->add_option("--config", targs->config, "the run's YAML config (see configs/)")->required()->check(CLI::ExistingFile);
@@ -155,7 +163,11 @@ void add_commands(CLI::App& app) {
       ->take_all();
   train_cmd->footer("Checkpoints and metrics.jsonl go to checkpoint.dir; an interrupted run resumes from there "
                     "(checkpoint.resume: auto).");
-  train_cmd->callback([targs] { train(load_config(targs->config, targs->overrides)); });
+  train_cmd->callback([targs, &comm] {
+    Config config;
+    dist::agree(comm, [&] { config = load_config(targs->config, targs->overrides); });
+    train(std::move(config), comm);
+  });
 
   auto eargs = std::make_shared<EvalArgs>();
   auto* eval_cmd = app.add_subcommand("eval", "Loss and accuracy of a checkpoint on a data set.");
@@ -163,7 +175,7 @@ void add_commands(CLI::App& app) {
   eval_cmd->add_option("--data", eargs->data, "an HDF5 data set file, or fashion_mnist:test / fashion_mnist:train")->required();
   eval_cmd->add_flag("--json", eargs->json, "print one JSON object {\"loss\", \"accuracy\", \"samples\", ...} as the last line");
   eval_cmd->add_option("--batch", eargs->batch, "samples per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
-  eval_cmd->callback([eargs] { run_eval(*eargs); });
+  eval_cmd->callback([eargs, &comm] { run_eval(*eargs, comm); });
 
   auto iargs = std::make_shared<InspectArgs>();
   auto* inspect_cmd = app.add_subcommand("inspect", "Show what a checkpoint holds (verifies every checksum).");

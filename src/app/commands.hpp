@@ -1,9 +1,12 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include "dist/comm.hpp"
+
 namespace manet {
 
-// Registers train, eval and inspect on `app`; each runs from its callback.
-void add_commands(CLI::App& app);
+// Registers train, eval and inspect on `app`; each runs from its callback on the ranks
+// of `comm`.
+void add_commands(CLI::App& app, dist::Comm& comm);
 
 }  // namespace manet

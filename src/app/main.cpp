@@ -1,14 +1,36 @@
 // manet: train MANet data-parallel over MPI ranks. This file only wires the command
-// line to the subcommands and turns errors into messages and exit codes.
+// line to the subcommands and turns errors into messages and exit codes:
+//   - an error every rank agreed on (CollectiveError) is printed once and the ranks
+//     leave normally;
+//   - any other error is printed with its rank and ends the whole job (MPI_Abort), so
+//     the other ranks never wait for a rank that is gone.
 #include <CLI/CLI.hpp>
 #include <cblas.h>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "dist/comm.hpp"
+
+namespace {
+
+int exit_code(const manet::Error& e) { return e.kind() == manet::ErrorKind::usage ? 2 : 1; }
+
+void print_error(const char* text, const manet::dist::Comm* comm) {
+  if (comm && comm->size() > 1)
+    std::fprintf(stderr, "manet: error: rank %d of %d: %s\n", comm->rank(), comm->size(), text);
+  else
+    std::fprintf(stderr, "manet: error: %s\n", text);
+  std::fflush(stderr);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  // Line-buffered even into a pipe or a Slurm output file: progress shows as it happens.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   CLI::App app{"manet " MANET_VERSION
                " - train MANet, a self-attention classifier, data-parallel across MPI ranks.\n"
                "Run one process per rank under mpirun or srun; configure every run with a YAML file."};
@@ -17,19 +39,37 @@ int main(int argc, char** argv) {
   app.footer("Examples:\n"
              "  manet train --config configs/fmnist.yaml\n"
              "  mpirun -np 2 manet train --config configs/fmnist.yaml --set train.batch_size=32\n"
+             "  launch/mpirun.sh -np 4 build/manet train --config configs/fmnist.yaml\n"
              "  manet eval --checkpoint checkpoints/fmnist/step-00001000.h5 --data fashion_mnist:test\n"
              "  manet inspect checkpoints/fmnist/step-00001000.h5\n"
              "Each subcommand has its own --help.");
-  manet::add_commands(app);
   // One BLAS thread per rank unless the user says otherwise: ranks share the cores.
   if (!std::getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
+
+  std::unique_ptr<manet::dist::Session> session;
+  try {
+    session = std::make_unique<manet::dist::Session>(&argc, &argv);
+  } catch (const manet::Error& e) {
+    print_error(e.what(), nullptr);
+    return exit_code(e);
+  }
+  manet::dist::Comm& comm = session->world();
+  manet::add_commands(app, comm);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return comm.rank() == 0 ? app.exit(e) : (e.get_exit_code() == 0 ? 0 : 2);
+  } catch (const manet::CollectiveError& e) {
+    if (e.report()) print_error(e.what(), nullptr);
+    return exit_code(e);
   } catch (const manet::Error& e) {
-    std::fprintf(stderr, "manet: error: %s\n", e.what());
-    return e.kind() == manet::ErrorKind::usage ? 2 : 1;
+    print_error(e.what(), &comm);
+    if (comm.size() > 1) comm.abort(exit_code(e));
+    return exit_code(e);
+  } catch (const std::exception& e) {
+    print_error(e.what(), &comm);
+    if (comm.size() > 1) comm.abort(1);
+    return 1;
   }
   return 0;
 }

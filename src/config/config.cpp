@@ -32,7 +32,7 @@ DatasetSpec parse_dataset(const ConfigNode& n) {
 
 Config parse_config(const std::string& yaml, const std::string& name, const std::vector<std::string>& overrides) {
   const ConfigNode root = parse_yaml_config(yaml, name, overrides);
-  root.allow_only({"seed", "model", "data", "train", "optimizer", "schedule", "checkpoint"});
+  root.allow_only({"seed", "model", "data", "train", "optimizer", "schedule", "checkpoint", "dist"});
   Config c;
   c.source = name;
   c.seed = uint64_t(root.int_or("seed", 1, 0, (1L << 62)));
@@ -102,6 +102,12 @@ Config parse_config(const std::string& yaml, const std::string& name, const std:
   c.checkpoint.every_steps = k.int_or("every_steps", 0, 0, kBig);
   c.checkpoint.resume = k.string_or("resume", "auto");
   c.checkpoint.keep_last = k.int_or("keep_last", c.checkpoint.keep_last, 0, kBig);
+
+  const ConfigNode d = root.child("dist");
+  d.allow_only({"bucket_mb", "timeout_s", "check_replicas_every"});
+  c.dist.bucket_mb = d.double_or("bucket_mb", c.dist.bucket_mb, 1.0 / 1024, 256);
+  c.dist.timeout_s = d.double_or("timeout_s", c.dist.timeout_s, 0.1, 7 * 24 * 3600.0);
+  c.dist.check_replicas_every = d.int_or("check_replicas_every", c.dist.check_replicas_every, 0, kBig);
   return c;
 }
 
@@ -219,6 +225,10 @@ std::string to_yaml(const Config& c) {
   root["checkpoint"]["every_steps"] = c.checkpoint.every_steps;
   root["checkpoint"]["resume"] = c.checkpoint.resume;
   root["checkpoint"]["keep_last"] = c.checkpoint.keep_last;
+
+  root["dist"]["bucket_mb"] = c.dist.bucket_mb;
+  root["dist"]["timeout_s"] = c.dist.timeout_s;
+  root["dist"]["check_replicas_every"] = c.dist.check_replicas_every;
 
   YAML::Emitter out;
   out.SetDoublePrecision(17);

@@ -36,6 +36,13 @@ struct CheckpointConfig {
   long keep_last = 3;          // 0: keep all
 };
 
+// How ranks talk. Ignored by a single-process run.
+struct DistConfig {
+  double bucket_mb = 1.0;            // gradient all-reduce bucket limit (MiB)
+  double timeout_s = 300;            // a collective that waits longer ends the job
+  long check_replicas_every = 500;   // steps between cross-rank parameter checksums; 0 = off
+};
+
 struct Config {
   uint64_t seed = 1;
   ModelSpec model;
@@ -44,6 +51,7 @@ struct Config {
   OptimizerSpec optimizer;
   ScheduleSpec schedule;
   CheckpointConfig checkpoint;
+  DistConfig dist;
   std::string source;  // the file it came from, for messages
 };
 

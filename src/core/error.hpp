@@ -41,6 +41,19 @@ class KeyError : public Error {
   std::string detail_;
 };
 
+// An error every rank of the job throws together, at the same point (the ranks agreed
+// on it through a collective). `main` prints it once - on the rank whose `report()` is
+// true - and ends normally with its exit code, instead of aborting the job.
+class CollectiveError : public Error {
+ public:
+  CollectiveError(const std::string& message, ErrorKind kind, bool report)
+      : Error(message, kind), report_(report) {}
+  bool report() const { return report_; }
+
+ private:
+  bool report_;
+};
+
 // Throws Error(message) unless `condition` holds. For input checks, not invariants.
 inline void check(bool condition, const std::string& message, ErrorKind kind = ErrorKind::runtime,
                   std::source_location where = std::source_location::current()) {

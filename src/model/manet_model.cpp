@@ -58,6 +58,14 @@ Model<T>::Model(const ModelSpec& spec) : spec_(spec) {
   grads_.assign(table_.total(), T(0));
   for (std::size_t k = 0; k < owners.size(); ++k)
     owners[k]->bind(values_.data() + first_offset[k], grads_.data() + first_offset[k]);
+  layer_offset_.assign(first_offset.end() - long(layers_.size()), first_offset.end());
+}
+
+template <class T>
+std::vector<long> Model<T>::param_offsets() const {
+  std::vector<long> out;
+  for (const ParamEntry& e : table_.entries()) out.push_back(e.offset);
+  return out;
 }
 
 template <class T>
@@ -108,14 +116,16 @@ const T* Model<T>::forward(const ModelInput<T>& input, const StepContext& ctx) {
 }
 
 template <class T>
-const T* Model<T>::backward(const T* dlogits, bool want_input_grad) {
+const T* Model<T>::backward(const T* dlogits, bool want_input_grad, const GradsFinal& grads_final) {
   const T* dy = dlogits;
   for (std::size_t i = layers_.size(); i-- > 0;) {
     const bool want_dx = i > 0 || embed_ || want_input_grad;
     dy = layers_[i]->backward(dy, want_dx);
+    if (grads_final) grads_final(layer_offset_[i]);
   }
   if (embed_) {
     embed_->backward(dy);
+    if (grads_final) grads_final(0);
     return nullptr;
   }
   return want_input_grad ? dy : nullptr;

@@ -7,6 +7,7 @@
 //     -> blocks: conv (ReLU(conv)) | conv_attention (ReLU(conv), Attn) | pool_attention (Pool, Attn)
 //     -> attention pooling (N×C) -> [Linear, act, dropout]* -> classifier (N×classes)
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -48,9 +49,15 @@ class Model {
 
   // Returns the logits (N, num_classes), valid until the next forward.
   const T* forward(const ModelInput<T>& input, const StepContext& ctx);
+  // Told during backward, after each layer: every parameter gradient at flat offsets
+  // >= the argument is final for this step (what gradient all-reduce overlap needs).
+  using GradsFinal = std::function<void(long first_final_offset)>;
+
   // Accumulates parameter gradients from dlogits (N, num_classes). Returns the gradient
   // w.r.t. the input images when asked (image models only), else nullptr.
-  const T* backward(const T* dlogits, bool want_input_grad = false);
+  const T* backward(const T* dlogits, bool want_input_grad = false, const GradsFinal& grads_final = {});
+  // Where each parameter starts in the flat buffers, ascending.
+  std::vector<long> param_offsets() const;
 
  private:
   ModelSpec spec_;
@@ -59,6 +66,7 @@ class Model {
   std::unique_ptr<EmbeddingLayer<T>> embed_;
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   std::vector<MapShape> block_shapes_;
+  std::vector<long> layer_offset_;  // first flat offset of layers_[i]'s parameters (or the next layer's)
 };
 
 }  // namespace manet

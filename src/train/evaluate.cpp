@@ -33,4 +33,18 @@ EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long f
   return r;
 }
 
+EvalResult evaluate_sharded(dist::Comm& comm, Model<float>& model, const Dataset& data, long batch) {
+  const long n = data.size(), r = comm.rank(), size = comm.size();
+  const long first = n * r / size, last = n * (r + 1) / size;
+  EvalResult result = evaluate(model, data, batch, first, last - first);
+  if (size == 1) return result;
+  std::vector<int64_t> counts = {result.correct, result.samples};
+  counts.insert(counts.end(), result.confusion.begin(), result.confusion.end());
+  comm.all_reduce(counts.data(), long(counts.size()), dist::ReduceOp::sum, "all-reduce of evaluation counts");
+  comm.all_reduce(&result.loss_sum, 1, dist::ReduceOp::sum, "all-reduce of the evaluation loss");
+  result.correct = counts[0], result.samples = counts[1];
+  std::copy(counts.begin() + 2, counts.end(), result.confusion.begin());
+  return result;
+}
+
 }  // namespace manet

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
+#include "dist/comm.hpp"
 #include "model/manet_model.hpp"
 
 namespace manet {
@@ -20,5 +21,9 @@ struct EvalResult {
 
 // Evaluates samples [first, first + count) (all when count < 0) in batches of `batch`.
 EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first = 0, long count = -1);
+
+// The whole data set, sharded: rank r evaluates the r-th contiguous part and the sums
+// are all-reduced, so every rank returns the same result.
+EvalResult evaluate_sharded(dist::Comm& comm, Model<float>& model, const Dataset& data, long batch);
 
 }  // namespace manet

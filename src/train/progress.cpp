@@ -75,4 +75,23 @@ void Progress::note(const std::string& line) {
   std::fflush(stdout);
 }
 
+void Progress::summary(const StepTimes& t, int world_size) {
+  if (!enabled_ || t.steps == 0) return;
+  const double step = t.total() / double(t.steps);
+  auto ms = [&](double s) { return 1e3 * s / double(t.steps); };
+  std::printf("throughput %.1f samples/s over %ld steady steps (%.1f per rank) | per step %.1f ms: data %.2f, "
+              "forward %.1f, backward %.1f, exposed communication %.2f (%.1f %%), optimizer %.2f\n",
+              double(global_batch_) / step, t.steps, double(global_batch_) / step / world_size, 1e3 * step,
+              ms(t.data), ms(t.forward), ms(t.backward), ms(t.comm), 100.0 * t.comm / t.total(), ms(t.optimizer));
+  std::fflush(stdout);
+  if (jsonl_) {
+    std::fprintf(jsonl_,
+                 "{\"event\":\"summary\",\"samples_per_s\":%.2f,\"steps\":%ld,\"world_size\":%d,\"step_ms\":%.4f,"
+                 "\"data_ms\":%.4f,\"forward_ms\":%.4f,\"backward_ms\":%.4f,\"comm_ms\":%.4f,\"optimizer_ms\":%.4f}\n",
+                 double(global_batch_) / step, t.steps, world_size, 1e3 * step, ms(t.data), ms(t.forward),
+                 ms(t.backward), ms(t.comm), ms(t.optimizer));
+    std::fflush(jsonl_);
+  }
+}
+
 }  // namespace manet

@@ -8,6 +8,13 @@
 
 namespace manet {
 
+// Where the time of a step goes, summed over the steps after warm-up.
+struct StepTimes {
+  double data = 0, forward = 0, backward = 0, comm = 0, optimizer = 0;  // seconds
+  long steps = 0;
+  double total() const { return data + forward + backward + comm + optimizer; }
+};
+
 class Progress {
  public:
   Progress(const std::string& metrics_path, long total_steps, long global_batch, bool enabled);
@@ -17,6 +24,8 @@ class Progress {
   void step_done(long step, long epoch, double loss, double lr, long log_every);
   void eval_done(long step, long epoch, double loss, double accuracy, long samples, double seconds);
   void note(const std::string& line);  // a plain line on the terminal
+  // The steady-state throughput and the time split of a step, at the end of a run.
+  void summary(const StepTimes& times, int world_size);
   double elapsed_seconds() const;
 
  private:

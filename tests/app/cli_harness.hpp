@@ -21,6 +21,17 @@ inline std::string manet_binary() {
   return bin ? bin : MANET_BIN_PATH;
 }
 
+// The command prefix that starts `ranks` processes: nothing for one rank, else the
+// project's mpirun wrapper (launch/mpirun.sh). Only in binaries built with MANET_MPIRUN_PATH.
+inline std::string launch_prefix(int ranks) {
+  if (ranks == 1) return "";
+#ifdef MANET_MPIRUN_PATH
+  return std::string(MANET_MPIRUN_PATH) + " -np " + std::to_string(ranks) + " ";
+#else
+  std::abort();  // a multi-rank test in a binary without mpirun
+#endif
+}
+
 inline CommandResult run_command(const std::string& command) {
   CommandResult r;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");

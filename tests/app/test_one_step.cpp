@@ -1,7 +1,9 @@
 // One optimizer step through the real `manet train` (init_from a checkpoint, an HDF5
-// batch, shuffle off, max_steps 1, batch = the whole file) equals the update computed
-// here from the model's gradients (themselves checked by finite differences in
+// batch, shuffle off, max_steps 1, global batch = the whole file) equals the update
+// computed here from the model's gradients (themselves checked by finite differences in
 // tests/model/test_model_grad.cpp) with torch.optim's formulas written out in double.
+// The unit binary runs it on one rank; the mpi binary on 2 and 4 ranks under mpirun
+// (MANET_ONE_STEP_RANKS), where each rank takes its part of the batch.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -20,7 +22,7 @@ namespace manet::testing {
 
 namespace {
 
-constexpr int kN = 6;
+constexpr int kN = 12;  // divisible by 1, 2 and 4 ranks
 
 std::string config_text(const std::string& dir, const std::string& optimizer) {
   return R"(seed: 11
@@ -37,7 +39,7 @@ model:
 data:
   train: {format: hdf5, path: )" + dir + R"(/batch.h5}
 train:
-  batch_size: 6
+  batch_size: 12
   max_steps: 1
   shuffle: false
   label_smoothing: 0.1
@@ -68,7 +70,7 @@ StepCase prepare(const std::string& name, const std::string& optimizer_yaml, con
   s.dir = fresh_dir(name);
   s.batch.sample_shape = {1, 8, 8};
   s.batch.images = random_floats(kN * 64, 1, -1, 1);
-  s.batch.labels = {0, 2, 1, 1, 0, 2};
+  s.batch.labels = {0, 2, 1, 1, 0, 2, 2, 1, 0, 0, 1, 2};
   save_hdf5_dataset(s.dir + "/batch.h5", s.batch);
   const std::string text = config_text(s.dir, optimizer_yaml);
   write_file(s.dir + "/run.yaml", text);
@@ -97,8 +99,9 @@ std::vector<float> gradient(const StepCase& s) {
   return {model.grads(), model.grads() + model.num_params()};
 }
 
-CheckpointContents run_and_load(const StepCase& s) {
-  const CommandResult r = run_command(manet_binary() + " train --config " + s.dir + "/run.yaml");
+CheckpointContents run_and_load(const StepCase& s, int ranks) {
+  const CommandResult r = run_command(launch_prefix(ranks) + manet_binary() + " train --config " + s.dir +
+                                      "/run.yaml --set train.batch_size=" + std::to_string(kN / ranks));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   Model<float> model(s.config.model);
   return load_checkpoint(s.dir + "/run/step-00000001.h5", model.params());
@@ -114,12 +117,24 @@ void expect_close(const std::vector<float>& got, const std::vector<double>& expe
   EXPECT_LT(worst, 1e-4) << what;
 }
 
+class OneStep : public ::testing::TestWithParam<int> {
+ protected:
+  int ranks() const { return GetParam(); }
+  std::string name(const std::string& base) const { return base + "_np" + std::to_string(ranks()); }
+};
+
 }  // namespace
 
-TEST(OneStep, SgdNesterovWeightDecayWithLoadedMomentum) {
+#ifndef MANET_ONE_STEP_RANKS
+#define MANET_ONE_STEP_RANKS 1
+#endif
+INSTANTIATE_TEST_SUITE_P(Ranks, OneStep, ::testing::Values(MANET_ONE_STEP_RANKS),
+                         [](const auto& info) { return "np" + std::to_string(info.param); });
+
+TEST_P(OneStep, SgdNesterovWeightDecayWithLoadedMomentum) {
   const long n = Model<float>(parse_config(config_text("/x", "{type: sgd}"), "x").model).num_params();
   const std::vector<float> buf0 = random_floats(n, 3, -0.1, 0.1);
-  const StepCase s = prepare("sgd", "{type: sgd, lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01}", "sgd", 4,
+  const StepCase s = prepare(name("sgd"), "{type: sgd, lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01}", "sgd", 4,
                           {{"momentum_buffer", buf0}});
   const std::vector<float> g = gradient(s);
   std::vector<double> p(n), buf(n);
@@ -128,25 +143,25 @@ TEST(OneStep, SgdNesterovWeightDecayWithLoadedMomentum) {
     buf[i] = 0.9 * buf0[i] + d;
     p[i] = s.params[i] - 0.1 * (d + 0.9 * buf[i]);
   }
-  const CheckpointContents out = run_and_load(s);
+  const CheckpointContents out = run_and_load(s, ranks());
   expect_close(out.params, p, "parameters");
   ASSERT_EQ(out.slots.size(), 1u);
   expect_close(out.slots[0].second, buf, "momentum_buffer");
   EXPECT_EQ(out.optimizer_step, 5);
 }
 
-TEST(OneStep, PlainSgdFromWeightsOnly) {
-  const StepCase s = prepare("plain", "{type: sgd, lr: 0.2}", "", 0, {});
+TEST_P(OneStep, PlainSgdFromWeightsOnly) {
+  const StepCase s = prepare(name("plain"), "{type: sgd, lr: 0.2}", "", 0, {});
   const std::vector<float> g = gradient(s);
   std::vector<double> p(g.size());
   for (std::size_t i = 0; i < g.size(); ++i) p[i] = s.params[i] - 0.2 * double(g[i]);
-  expect_close(run_and_load(s).params, p, "parameters");
+  expect_close(run_and_load(s, ranks()).params, p, "parameters");
 }
 
-TEST(OneStep, AdamWContinuingFromStep3) {
+TEST_P(OneStep, AdamWContinuingFromStep3) {
   const long n = Model<float>(parse_config(config_text("/x", "{type: sgd}"), "x").model).num_params();
   const std::vector<float> m0 = random_floats(n, 4, -0.01, 0.01), v0 = random_floats(n, 5, 1e-6, 1e-4);
-  const StepCase s = prepare("adamw", "{type: adamw, lr: 0.003, betas: [0.8, 0.99], eps: 1e-7, weight_decay: 0.1}",
+  const StepCase s = prepare(name("adamw"), "{type: adamw, lr: 0.003, betas: [0.8, 0.99], eps: 1e-7, weight_decay: 0.1}",
                           "adamw", 3, {{"exp_avg", m0}, {"exp_avg_sq", v0}});
   const std::vector<float> g = gradient(s);
   std::vector<double> p(n), m(n), v(n);
@@ -157,17 +172,18 @@ TEST(OneStep, AdamWContinuingFromStep3) {
     const double decayed = s.params[i] * (1 - lr * 0.1);
     p[i] = decayed - lr / (1 - std::pow(b1, t)) * m[i] / (std::sqrt(v[i]) / std::sqrt(1 - std::pow(b2, t)) + 1e-7);
   }
-  const CheckpointContents out = run_and_load(s);
+  const CheckpointContents out = run_and_load(s, ranks());
   expect_close(out.params, p, "parameters");
   expect_close(out.slots[0].second, m, "exp_avg");
   expect_close(out.slots[1].second, v, "exp_avg_sq");
   EXPECT_EQ(out.optimizer_step, 4);
 }
 
-TEST(Eval, JsonLastLineMatchesTheModel) {
-  const StepCase s = prepare("eval", "{type: sgd, lr: 0.1}", "", 0, {});
+// Under mpirun the evaluation is sharded and reduced; the answer must not change.
+TEST_P(OneStep, EvalJsonLastLineMatchesTheModel) {
+  const StepCase s = prepare(name("eval"), "{type: sgd, lr: 0.1}", "", 0, {});
   const CommandResult r =
-      run_command(manet_binary() + " eval --checkpoint " + s.dir + "/start.h5 --data " + s.dir + "/batch.h5 --json");
+      run_command(launch_prefix(ranks()) + manet_binary() + " eval --checkpoint " + s.dir + "/start.h5 --data " + s.dir + "/batch.h5 --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string last = r.output.substr(r.output.find_last_of('\n', r.output.size() - 2) + 1);
   std::smatch m;

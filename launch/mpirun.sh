@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# mpirun with what people forget, everything else passed through unchanged:
+#
+#   launch/mpirun.sh -np 4 build/manet train --config configs/fmnist.yaml
+#
+#  - one BLAS/OpenMP thread per rank (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1),
+#    exported to every rank: ranks already share the cores;
+#  - binding: one rank per core when they fit on this machine; more ranks than cores
+#    (a laptop, CI) gets --oversubscribe, no binding and yielding idle ranks instead of
+#    Open MPI's refusal. Inside Slurm, or with your own --host/--hostfile/--bind-to/--map-by,
+#    placement is left to you and the allocation;
+#  - Open MPI's run-as-root variables, only when running as root (containers, CI).
+# MPIRUN names another mpirun binary; MANET_MPIRUN_DRY=1 prints the command instead.
+set -euo pipefail
+
+np=""
+placement_given=0
+prev=""
+for a in "$@"; do
+  case "$prev" in -np|-n|--np|-c) np=$a ;; esac
+  case "$a" in
+    --bind-to|--map-by|--host|-H|--hostfile|--machinefile|--rankfile|--oversubscribe) placement_given=1 ;;
+    -np=*|--np=*) np=${a#*=} ;;
+  esac
+  prev=$a
+done
+
+extra=(-x "OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}" -x "OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}")
+if [[ $placement_given == 0 && -z "${SLURM_JOB_ID:-}" && -n "$np" ]]; then
+  cores=$(nproc)
+  if (( np <= cores )); then
+    extra+=(--bind-to core --map-by core)
+  else
+    extra+=(--oversubscribe --bind-to none --mca mpi_yield_when_idle 1)
+  fi
+fi
+if [[ $(id -u) == 0 ]]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+
+cmd=("${MPIRUN:-mpirun}" "${extra[@]}" "$@")
+if [[ "${MANET_MPIRUN_DRY:-0}" == 1 ]]; then
+  printf '%q ' "${cmd[@]}"
+  echo
+  exit 0
+fi
+exec "${cmd[@]}"

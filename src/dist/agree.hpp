@@ -1,0 +1,15 @@
+#pragma once
+// Agreement on failure. Some work (reading the config, the data, a checkpoint) can fail
+// on one rank, several or all. Running it through `agree` makes every rank leave
+// together: when any rank threw, every rank throws a CollectiveError, printed once, by
+// the lowest failing rank with its own message; nobody hangs in a collective the
+// failed rank will never reach, and nobody prints the same line 512 times.
+#include <functional>
+
+#include "dist/comm.hpp"
+
+namespace manet::dist {
+
+void agree(Comm& comm, const std::function<void()>& work);
+
+}  // namespace manet::dist

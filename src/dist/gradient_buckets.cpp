@@ -1,0 +1,56 @@
+#include "dist/gradient_buckets.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/error.hpp"
+
+namespace manet::dist {
+
+std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats) {
+  check(max_floats > 0, "the gradient bucket size must be positive");
+  std::vector<Bucket> out;
+  long end = total;
+  while (end > 0) {
+    // The earliest parameter start that keeps [start, end) within the limit.
+    auto first = std::lower_bound(param_offsets.begin(), param_offsets.end(), end - max_floats);
+    long begin = first != param_offsets.end() && *first < end ? *first : std::max(0L, end - max_floats);
+    out.push_back({begin, end});
+    end = begin;
+  }
+  return out;
+}
+
+GradientBuckets::GradientBuckets(Comm& comm, float* grads, long total, const std::vector<long>& param_offsets,
+                                 double bucket_mb)
+    : comm_(comm), grads_(grads) {
+  const long max_floats = std::max(1L, long(bucket_mb * 1024 * 1024 / sizeof(float)));
+  buckets_ = plan_buckets(total, param_offsets, max_floats);
+  for (std::size_t i = 0; i < buckets_.size(); ++i)
+    names_.push_back("all-reduce of gradient bucket " + std::to_string(i + 1) + "/" + std::to_string(buckets_.size()));
+  tickets_.assign(buckets_.size(), -1);
+}
+
+void GradientBuckets::ready_from(long offset) {
+  while (started_ < buckets_.size() && buckets_[started_].begin >= offset) {
+    const Bucket& b = buckets_[started_];
+    tickets_[started_] = comm_.start_all_reduce(grads_ + b.begin, b.end - b.begin, DType::f32, ReduceOp::sum,
+                                                names_[started_]);
+    ++started_;
+  }
+  progress();
+}
+
+void GradientBuckets::progress() {
+  while (completed_ < started_ && comm_.test(tickets_[completed_])) ++completed_;
+}
+
+double GradientBuckets::finish() {
+  const auto t0 = std::chrono::steady_clock::now();
+  ready_from(0);
+  for (; completed_ < started_; ++completed_) comm_.wait(tickets_[completed_]);
+  started_ = completed_ = 0;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace manet::dist

@@ -1,0 +1,52 @@
+#pragma once
+// All-reduce of the flat gradient buffer in buckets, overlapped with backward.
+//
+// Backward produces gradients from the last parameter to the first, so buckets are
+// contiguous ranges of the buffer cut from its end: bucket 0 holds the last
+// parameters, and no bucket is larger than the limit (a parameter larger than the
+// limit is split). As backward reports "every gradient from offset X on is final",
+// each bucket that is now complete starts its non-blocking all-reduce - always in
+// bucket order, the one fixed order identical on every rank - and the ones in flight
+// are progressed. `finish` starts what is left and waits for all of it.
+//
+// The gradients are summed: the loss is already scaled by 1 / global batch, so the
+// sum over ranks is the global mean.
+#include <string>
+#include <vector>
+
+#include "dist/comm.hpp"
+
+namespace manet::dist {
+
+struct Bucket {
+  long begin = 0, end = 0;  // [begin, end) in the flat buffer
+};
+
+// Cuts [0, total) into buckets of at most `max_floats` from the end, preferring cuts at
+// parameter starts (`param_offsets`, ascending).
+std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats);
+
+class GradientBuckets {
+ public:
+  GradientBuckets(Comm& comm, float* grads, long total, const std::vector<long>& param_offsets, double bucket_mb);
+
+  const std::vector<Bucket>& buckets() const { return buckets_; }
+
+  // Every gradient at offsets >= `offset` is final for this step.
+  void ready_from(long offset);
+  // Starts the remaining buckets and waits for all; returns the seconds spent waiting
+  // here (communication that backward did not hide).
+  double finish();
+
+ private:
+  void progress();
+
+  Comm& comm_;
+  float* grads_;
+  std::vector<Bucket> buckets_;
+  std::vector<std::string> names_;
+  std::vector<int> tickets_;
+  std::size_t started_ = 0, completed_ = 0;
+};
+
+}  // namespace manet::dist

@@ -1,0 +1,38 @@
+#include "train/fault_injection.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <regex>
+
+#include "core/error.hpp"
+
+namespace manet {
+
+FaultPlan FaultPlan::from_env() {
+  FaultPlan plan;
+  const char* text = std::getenv("MANET_TEST_FAULT");
+  if (!text || !*text) return plan;
+  std::cmatch m;
+  if (!std::regex_match(text, m, std::regex(R"((throw|kill|stall|nan|diverge):rank=(\d+):step=(\d+))")))
+    throw Error("MANET_TEST_FAULT=" + std::string(text) + " is not KIND:rank=R:step=S with KIND one of throw, kill, "
+                "stall, nan, diverge", ErrorKind::usage);
+  const std::string kind = m[1];
+  plan.kind = kind == "throw" ? FaultKind::throw_error
+              : kind == "kill" ? FaultKind::kill
+              : kind == "stall" ? FaultKind::stall
+              : kind == "nan"   ? FaultKind::nan_loss
+                                : FaultKind::diverge;
+  plan.rank = std::stoi(m[2]);
+  plan.step = std::stol(m[3]);
+  return plan;
+}
+
+void FaultPlan::at_step_start(int at_rank, long at_step) const {
+  if (due(FaultKind::throw_error, at_rank, at_step))
+    throw Error("injected fault (MANET_TEST_FAULT) at step " + std::to_string(at_step));
+  if (due(FaultKind::kill, at_rank, at_step)) std::raise(SIGKILL);
+  if (due(FaultKind::stall, at_rank, at_step)) std::raise(SIGSTOP);
+}
+
+}  // namespace manet

@@ -1,0 +1,133 @@
+#include "train/setup.hpp"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "checkpoint/checkpoint.hpp"
+#include "core/error.hpp"
+#include "dist/agree.hpp"
+#include "train/run_state.hpp"
+
+namespace manet {
+
+namespace {
+
+void warn(const std::string& line) { std::fprintf(stderr, "manet: warning: %s\n", line.c_str()); }
+
+uint32_t crc32_of_bytes(const void* data, std::size_t bytes, uint32_t crc = 0) {
+  const auto* p = static_cast<const Bytef*>(data);
+  while (bytes > 0) {  // zlib takes a uInt length
+    const uInt n = uInt(std::min<std::size_t>(bytes, 1u << 30));
+    crc = uint32_t(crc32(crc, p, n));
+    p += n, bytes -= n;
+  }
+  return crc;
+}
+
+std::string rank_list(const std::vector<int>& ranks) {
+  std::string s;
+  for (std::size_t i = 0; i < ranks.size() && i < 8; ++i) s += (i ? ", " : "") + std::to_string(ranks[i]);
+  if (ranks.size() > 8) s += ", ... (" + std::to_string(ranks.size()) + " ranks)";
+  return s;
+}
+
+// The ranks whose value differs from rank 0's.
+template <class T>
+std::vector<int> ranks_differing_from_root(const std::vector<T>& values) {
+  std::vector<int> out;
+  for (std::size_t r = 1; r < values.size(); ++r)
+    if (values[r] != values[0]) out.push_back(int(r));
+  return out;
+}
+
+// Rank 0's weights, optimizer state and cursor to every rank.
+void broadcast_start(dist::Comm& comm, Training& t) {
+  comm.broadcast(t.model->values(), t.model->num_params() * long(sizeof(float)), 0, "broadcast of the parameters");
+  for (auto& [name, values] : t.optimizer->slots())
+    comm.broadcast(values->data(), long(values->size() * sizeof(float)), 0, "broadcast of the optimizer state");
+  int64_t cursor[5] = {t.optimizer->steps(), t.state.step, t.state.epoch, t.state.batch_in_epoch,
+                       t.state.samples_seen};
+  comm.broadcast(cursor, sizeof cursor, 0, "broadcast of the run position");
+  t.optimizer->restored(cursor[0]);
+  t.state.step = cursor[1], t.state.epoch = cursor[2], t.state.batch_in_epoch = cursor[3];
+  t.state.samples_seen = cursor[4];
+}
+
+}  // namespace
+
+void check_same_config(dist::Comm& comm, const Config& config) {
+  const std::string yaml = to_yaml(config);
+  const uint64_t mine = crc32_of_bytes(yaml.data(), yaml.size());
+  const auto all = comm.all_gather_one(mine, "all-gather of config checksums");
+  const auto differ = ranks_differing_from_root(all);
+  if (!differ.empty())
+    throw Error("rank(s) " + rank_list(differ) + " were started with a config different from rank 0's (" +
+                    config.source + ", resolved-config CRC-32 differs): start every rank with the same --config "
+                    "and --set",
+                ErrorKind::usage);
+}
+
+Training set_up_training(Config config, dist::Comm& comm, long global_batch) {
+  Training t;
+  const bool lead = comm.rank() == 0;
+  dist::agree(comm, [&] { check_same_config(comm, config); });
+
+  // Data first: it fixes the model's input size and is checked against the model.
+  dist::agree(comm, [&] {
+    t.train_data = load_dataset(config.data.train, config.data.normalize);
+    check_data_against_model(config, t.train_data);
+    if (config.data.test.defined()) {
+      t.test_data = load_dataset(config.data.test, config.data.normalize);
+      Config copy = config;
+      check_data_against_model(copy, t.test_data);
+    }
+    t.model = std::make_unique<Model<float>>(config.model);
+    t.model->init(config.seed);
+    t.optimizer = Optimizer::create(config.optimizer, t.model->num_params());
+    if (lead) std::filesystem::create_directories(config.checkpoint.dir);
+  });
+
+  // Where to start: an earlier checkpoint of this run, else train.init_from, else fresh.
+  // Rank 0 decides and reads (the files may be visible to it alone), then broadcasts.
+  dist::agree(comm, [&] {
+    if (!lead) return;
+    CheckpointContents ckpt;
+    std::string resumed;
+    if (config.checkpoint.resume == "auto")
+      resumed = find_resumable(config.checkpoint.dir, t.model->params(), ckpt, warn);
+    else if (config.checkpoint.resume != "never")
+      resumed = config.checkpoint.resume, ckpt = load_checkpoint(resumed, t.model->params());
+    if (!resumed.empty()) {
+      resume_from(ckpt, config, global_batch, t.state, *t.model, *t.optimizer);
+      t.started_from = "resuming from " + resumed + " at step " + std::to_string(t.state.step) + " (epoch " +
+                       std::to_string(t.state.epoch + 1) + ")";
+    } else if (!config.train.init_from.empty()) {
+      const std::string what =
+          init_from(load_checkpoint(config.train.init_from, t.model->params()), *t.model, *t.optimizer);
+      t.started_from = "initialised from " + config.train.init_from + ": " + what;
+    }
+  });
+  broadcast_start(comm, t);
+  t.config = std::move(config);
+  return t;
+}
+
+uint64_t replica_checksum(const Model<float>& model, Optimizer& optimizer) {
+  uint32_t crc = crc32_of_bytes(model.values(), std::size_t(model.num_params()) * sizeof(float));
+  for (auto& [name, values] : optimizer.slots()) crc = crc32_of_bytes(values->data(), values->size() * sizeof(float), crc);
+  return crc;
+}
+
+void check_replicas(dist::Comm& comm, const Model<float>& model, Optimizer& optimizer, long step) {
+  const auto all = comm.all_gather_one(replica_checksum(model, optimizer), "all-gather of replica checksums");
+  const auto differ = ranks_differing_from_root(all);
+  if (!differ.empty())
+    throw CollectiveError("after step " + std::to_string(step) + " the parameters or optimizer state of rank(s) " +
+                              rank_list(differ) + " differ from rank 0's: the replicas have diverged (a bug, or "
+                              "faulty hardware); resume from the last checkpoint",
+                          ErrorKind::runtime, comm.rank() == 0);
+}
+
+}  // namespace manet

@@ -1,0 +1,37 @@
+#pragma once
+// Everything before the first step of `manet train`: data, model, optimizer, where the
+// run starts (resume, init_from or fresh), made identical on every rank. Each part is
+// agreed across ranks (dist::agree): if any rank fails, all leave with one message.
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "data/dataset.hpp"
+#include "dist/comm.hpp"
+#include "model/manet_model.hpp"
+#include "optim/optimizer.hpp"
+#include "train/run_state.hpp"
+
+namespace manet {
+
+struct Training {
+  Config config;
+  Dataset train_data, test_data;  // test_data empty without data.test
+  std::unique_ptr<Model<float>> model;
+  std::unique_ptr<Optimizer> optimizer;
+  RunState state;
+  std::string started_from;  // a line for the log: where the weights came from
+};
+
+// Refuses ranks started with different configs (CRC-32 of the resolved YAML), naming them.
+void check_same_config(dist::Comm& comm, const Config& config);
+
+Training set_up_training(Config config, dist::Comm& comm, long global_batch);
+
+// A CRC-32 of the parameters and optimizer state: equal on every rank, or the replicas
+// have diverged.
+uint64_t replica_checksum(const Model<float>& model, Optimizer& optimizer);
+// Compares the checksums of all ranks; a difference ends the run naming the ranks.
+void check_replicas(dist::Comm& comm, const Model<float>& model, Optimizer& optimizer, long step);
+
+}  // namespace manet

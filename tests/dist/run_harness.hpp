@@ -1,0 +1,102 @@
+#pragma once
+// Small training runs of the real binary on generated data, at any number of ranks.
+#include <chrono>
+#include <string>
+
+#include "app/cli_harness.hpp"
+#include "checkpoint/checkpoint.hpp"
+#include "config/config.hpp"
+#include "core/rng.hpp"
+#include "data/hdf5_dataset.hpp"
+#include "model/manet_model.hpp"
+
+namespace manet::testing {
+
+// `n` random samples: images 1x8x8 in [-1, 1], or token sequences of length 10 over a
+// vocabulary of 20 with trailing padding; labels in [0, 3).
+inline void write_random_dataset(const std::string& path, long n, bool tokens, uint64_t id) {
+  const RandomStream s(5, RandomPurpose::data, id);
+  Dataset d;
+  d.tokens = tokens;
+  d.sample_shape = tokens ? MapShape{1, 1, 10} : MapShape{1, 8, 8};
+  for (long i = 0; i < n; ++i) {
+    d.labels.push_back(int64_t(s.bits(i, 0) % 3));
+    if (tokens) {
+      const long length = 3 + long(s.bits(i, 1) % 8);
+      for (long t = 0; t < 10; ++t) d.ids.push_back(t < length ? 1 + int64_t(s.bits(i, 2 + t) % 19) : 0);
+    } else {
+      for (long k = 0; k < 64; ++k) d.images.push_back(float(2 * s.uniform(i * 64 + k, 1) - 1));
+    }
+  }
+  save_hdf5_dataset(path, d);
+}
+
+inline std::string image_model_yaml() {
+  return R"(model:
+  input: image
+  in_channels: 1
+  blocks:
+    - conv: {channels: 4, kernel: 3}
+    - pool_attention: {pool: max, size: 2, heads: 2}
+    - conv_attention: {channels: 6, kernel: 3, heads: 2}
+  head: {hidden: [8], activation: relu, dropout: 0.3}
+  num_classes: 3
+)";
+}
+
+inline std::string tokens_model_yaml() {
+  return R"(model:
+  input: tokens
+  vocab_size: 20
+  embed_dim: 6
+  seq_len: 10
+  blocks:
+    - conv_attention: {channels: 6, kernel: [1, 3], heads: 2}
+    - pool_attention: {pool: avg, size: [1, 2], heads: 3}
+  head: {hidden: [8], activation: tanh, dropout: 0.2}
+  num_classes: 3
+)";
+}
+
+// A run directory with data.h5 (64 samples) and run.yaml: SGD with momentum, shuffle,
+// dropout, evaluation each epoch, a checkpoint every step, every replica checked
+// against the others after every step.
+inline std::string prepare_run(const std::string& name, bool tokens, long max_steps = 6,
+                               const std::string& extra = "") {
+  const std::string dir = fresh_dir(name);
+  write_random_dataset(dir + "/data.h5", 64, tokens, tokens ? 2 : 1);
+  write_file(dir + "/run.yaml", "seed: 3\n" + (tokens ? tokens_model_yaml() : image_model_yaml()) +
+                                    "data:\n  train: {format: hdf5, path: " + dir + "/data.h5}\n"
+                                    "  test: {format: hdf5, path: " + dir + "/data.h5}\n"
+                                    "train: {batch_size: 16, max_steps: " + std::to_string(max_steps) +
+                                    ", shuffle: true, log_every_steps: 1, eval_batch_size: 7}\n"
+                                    "optimizer: {type: sgd, lr: 0.05, momentum: 0.9}\n"
+                                    "checkpoint: {dir: " + dir + "/ckpt, every_steps: 1, keep_last: 0}\n"
+                                    "dist: {check_replicas_every: 1, timeout_s: 60}\n" + extra);
+  return dir;
+}
+
+struct TimedResult : CommandResult {
+  double seconds = 0;
+};
+
+// `manet train` on `ranks` processes with `batch` samples per rank; `env` is prefixed
+// to the command (e.g. "MANET_TEST_FAULT=... ").
+inline TimedResult train_run(const std::string& dir, int ranks, long batch, const std::string& sets = "",
+                             const std::string& env = "", const std::string& ckpt = "ckpt") {
+  const auto t0 = std::chrono::steady_clock::now();
+  TimedResult r;
+  static_cast<CommandResult&>(r) =
+      run_command(env + launch_prefix(ranks) + manet_binary() + " train --config " + dir + "/run.yaml --set train.batch_size=" +
+                  std::to_string(batch) + " --set checkpoint.dir=" + dir + "/" + ckpt + " " + sets);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+inline CheckpointContents load_final(const std::string& dir, const std::string& ckpt, long step) {
+  const Config config = parse_config(read_checkpoint_config(dir + "/" + ckpt + "/" + checkpoint_file_name(step)), "ckpt");
+  Model<float> model(config.model);
+  return load_checkpoint(dir + "/" + ckpt + "/" + checkpoint_file_name(step), model.params());
+}
+
+}  // namespace manet::testing
