@@ -38,7 +38,7 @@ struct CheckpointConfig {
 
 // How ranks talk. Ignored by a single-process run.
 struct DistConfig {
-  double bucket_mb = 1.0;            // gradient all-reduce bucket limit (MiB)
+  double bucket_mb = 0.25;           // gradient all-reduce bucket limit (MiB); see bench/scaling.sh
   double timeout_s = 300;            // a collective that waits longer ends the job
   long check_replicas_every = 500;   // steps between cross-rank parameter checksums; 0 = off
 };

@@ -8,9 +8,13 @@
 
 namespace manet {
 
-// Where the time of a step goes, summed over the steps after warm-up.
+// Where the time of a step goes, summed over the steps after warm-up. `comm` is this
+// rank's wait for the gradients after backward: the communication backward did not
+// hide plus waiting for slower ranks. `comm_floor` sums, step by step, the smallest such
+// wait over all ranks - the rank that arrived last waits for the transfer alone.
 struct StepTimes {
   double data = 0, forward = 0, backward = 0, comm = 0, optimizer = 0;  // seconds
+  double comm_floor = 0;
   long steps = 0;
   double total() const { return data + forward + backward + comm + optimizer; }
 };

@@ -114,6 +114,7 @@ void train(Config config, dist::Comm& comm) {
   double epoch_loss = 0;
   long epoch_steps = 0;
   StepTimes times;
+  std::vector<double> comm_waits;  // per steady step, for the floor over ranks
   const long warmup_steps = state.step + std::min(5L, (total_steps - state.step) / 4);
   progress.start(state.step);
   while (state.step < total_steps) {
@@ -151,6 +152,7 @@ void train(Config config, dist::Comm& comm) {
     if (state.step >= warmup_steps) {
       times.data += s.data, times.forward += s.forward, times.backward += s.backward;
       times.comm += s.comm, times.optimizer += s.optimizer, ++times.steps;
+      comm_waits.push_back(s.comm);
     }
 
     ++state.step, ++state.batch_in_epoch, state.samples_seen += global_batch;
@@ -168,6 +170,8 @@ void train(Config config, dist::Comm& comm) {
   comm.set_context("after the last step");
   if (epoch_steps > 0) run_eval(epoch_loss / epoch_steps);  // a run that stopped mid-epoch
   const std::string final_path = save();
+  comm.all_reduce(comm_waits.data(), long(comm_waits.size()), dist::ReduceOp::min, "all-reduce of step timings");
+  for (double w : comm_waits) times.comm_floor += w;
   progress.summary(times, world);
   progress.note("done: " + std::to_string(state.step) + " steps in " + format_duration(progress.elapsed_seconds()) +
                 "; final checkpoint " + final_path);
