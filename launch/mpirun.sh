@@ -9,7 +9,11 @@
 #    (a laptop, CI) gets --oversubscribe, no binding and yielding idle ranks instead of
 #    Open MPI's refusal. Inside Slurm, or with your own --host/--hostfile/--bind-to/--map-by,
 #    placement is left to you and the allocation;
-#  - Open MPI's run-as-root variables, only when running as root (containers, CI).
+#  - Open MPI's run-as-root variables, only when running as root (containers, CI);
+#  - Ctrl-C and SIGTERM stop the run *with a checkpoint*: mpirun itself would kill the
+#    ranks 1-2 s after either, so mpirun runs in its own process group and this script
+#    turns the first INT/TERM into SIGUSR1, which mpirun forwards and manet treats as a
+#    stop signal (checkpoint.stop_signals). A second Ctrl-C ends the job at once.
 # MPIRUN names another mpirun binary; MANET_MPIRUN_DRY=1 prints the command instead.
 set -euo pipefail
 
@@ -44,4 +48,30 @@ if [[ "${MANET_MPIRUN_DRY:-0}" == 1 ]]; then
   echo
   exit 0
 fi
-exec "${cmd[@]}"
+
+# Own process group (job control), stdin closed (a background group reading the tty
+# would be stopped); forward signals as described above.
+set -m
+"${cmd[@]}" </dev/null &
+pid=$!
+set +m
+stopping=0
+forward() {
+  if [[ $1 == INT && $stopping == 1 ]]; then
+    echo "launch/mpirun.sh: second Ctrl-C: ending the job now" >&2
+    kill -TERM "$pid" 2>/dev/null || true
+  else
+    stopping=1
+    kill -USR1 "$pid" 2>/dev/null || true
+  fi
+}
+trap 'forward INT' INT
+trap 'forward TERM' TERM
+trap 'forward USR1' USR1
+# `wait` returns early whenever a trapped signal arrives: wait again until mpirun is gone.
+while true; do
+  rc=0
+  wait "$pid" || rc=$?
+  kill -0 "$pid" 2>/dev/null || break
+done
+exit "$rc"

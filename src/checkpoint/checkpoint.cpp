@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -68,6 +71,16 @@ void fsync_path(const std::string& path, bool directory) {
   if (rc != 0) throw Error(path + ": fsync failed: " + std::strerror(err));
 }
 
+// Test-only: MANET_TEST_SAVE_PAUSE_MS stretches a save (three pauses: after the weights,
+// before the rename, after it) so that the fault tests can kill a job mid-save.
+void test_pause() {
+  static const long ms = [] {
+    const char* v = std::getenv("MANET_TEST_SAVE_PAUSE_MS");
+    return v ? std::atol(v) : 0L;
+  }();
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms / 3));
+}
+
 void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& table) {
   f.set_attr("/", "format", std::string("manet-checkpoint"));
   f.set_attr("/", "format_version", int64_t(1));
@@ -87,6 +100,7 @@ void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& 
   f.create_group("/model");
   for (const ParamEntry& e : table.entries())
     f.write("/model/" + e.name(), c.params.data() + e.offset, dims_of(e.spec.shape));
+  test_pause();
 
   if (!c.optimizer_type.empty()) {
     f.create_group("/optimizer");
@@ -111,6 +125,9 @@ void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& 
   f.set_attr("/state", "rng", std::string("philox4x32-10, counter-based: streams are keyed by (seed, purpose, "
                                           "step, global sample index); no generator state to save"));
   f.set_attr("/state", "schedule_step", c.step);
+  f.set_attr("/state", "global_batch", c.global_batch);
+  f.set_attr("/state", "epoch_loss_sum", c.epoch_loss_sum);
+  f.set_attr("/state", "epoch_steps", c.epoch_steps);
 
   if (!c.metrics.empty()) {
     std::vector<float> rows;
@@ -139,8 +156,10 @@ void save_checkpoint(const std::string& path, const CheckpointContents& c, const
       f.close();
     }
     fsync_path(tmp.string(), false);
+    test_pause();
     if (std::rename(tmp.c_str(), final_path.c_str()) != 0)
       throw Error("cannot rename " + tmp.string() + " to " + path + ": " + std::strerror(errno));
+    test_pause();
     fsync_path(dir.string(), true);
   } catch (const Error& e) {
     std::error_code ec;
@@ -153,6 +172,20 @@ void save_checkpoint(const std::string& path, const CheckpointContents& c, const
     throw Error("could not write checkpoint " + path + ": " + e.what() + disk +
                 ". The previous checkpoint, if any, is untouched.");
   }
+}
+
+void ensure_writable_directory(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error("cannot create the checkpoint directory " + dir + ": " + ec.message(), ErrorKind::usage);
+  const std::string probe = (fs::path(dir) / ".manet-write-probe").string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0)
+    throw Error("cannot write in the checkpoint directory " + dir + ": " + std::strerror(errno) +
+                    " (checkpoint.dir must be writable by every run that saves there)",
+                ErrorKind::usage);
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 std::string read_checkpoint_config(const std::string& path) {
@@ -212,6 +245,11 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
         read_param("/optimizer/" + slot + "/" + e.name(), e, values.data() + e.offset);
       c.slots.emplace_back(slot, std::move(values));
     }
+  }
+  if (f.exists("/state") && f.has_attr("/state", "global_batch")) {
+    c.global_batch = f.attr_int("/state", "global_batch");
+    c.epoch_loss_sum = f.attr_double("/state", "epoch_loss_sum");
+    c.epoch_steps = f.attr_int("/state", "epoch_steps");
   }
   if (f.exists("/metrics")) {
     const std::vector<float> rows = f.read_float("/metrics");

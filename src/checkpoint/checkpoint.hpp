@@ -33,6 +33,10 @@ struct CheckpointContents {
   std::vector<std::pair<std::string, double>> optimizer_hyper;
   std::vector<std::pair<std::string, std::vector<float>>> slots;  // flat, canonical order
   std::vector<EpochRecord> metrics;  // /metrics
+  // /state: the rest a run needs to continue exactly
+  int64_t global_batch = 0;   // samples per step over all ranks when written (0: unknown)
+  double epoch_loss_sum = 0;  // this epoch's per-step losses so far (for its mean)
+  int64_t epoch_steps = 0;
 };
 
 // Writes `path` atomically: a temporary file in the same directory, flushed and fsynced,
@@ -46,6 +50,10 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
 
 // Only the stored config (to build the model a checkpoint belongs to); verifies its CRC.
 std::string read_checkpoint_config(const std::string& path);
+
+// Creates `dir` if needed and proves it writable (a probe file is created, fsynced and
+// removed), so a run learns at start, not at its first checkpoint, that it cannot save.
+void ensure_writable_directory(const std::string& dir);
 
 // "step-00001234.h5": names sort by step.
 std::string checkpoint_file_name(int64_t step);

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <csignal>
 
 #include "config/model_config.hpp"
 #include "config/yaml_reader.hpp"
@@ -96,12 +97,25 @@ Config parse_config(const std::string& yaml, const std::string& name, const std:
   if (s.has("min_lr") && c.schedule.min_lr > opt.lr) s.child("min_lr").fail("must not exceed optimizer.lr");
 
   const ConfigNode k = root.child("checkpoint");
-  k.allow_only({"dir", "every_steps", "resume", "keep_last"});
+  k.allow_only({"dir", "every_steps", "every_minutes", "resume", "keep_last", "allow_global_batch_change",
+                "stop_signals"});
   c.checkpoint.dir = k.string_or("dir", c.checkpoint.dir);
   if (c.checkpoint.dir.empty()) k.child("dir").fail("must not be empty");
   c.checkpoint.every_steps = k.int_or("every_steps", 0, 0, kBig);
   c.checkpoint.resume = k.string_or("resume", "auto");
   c.checkpoint.keep_last = k.int_or("keep_last", c.checkpoint.keep_last, 0, kBig);
+  c.checkpoint.every_minutes = k.double_or("every_minutes", 0.0, 0.0, 1e6);
+  c.checkpoint.allow_global_batch_change = k.bool_or("allow_global_batch_change", false);
+  c.checkpoint.stop_signals = {SIGINT, SIGTERM, SIGUSR1};
+  if (k.has("stop_signals")) {
+    const ConfigNode list = k.child("stop_signals");
+    if (!list.is_sequence()) list.fail("must be a list of signal names, e.g. [INT, TERM, USR1]");
+    c.checkpoint.stop_signals.clear();
+    for (std::size_t i = 0; i < list.size(); ++i)
+      c.checkpoint.stop_signals.push_back(list.at(i).to_choice<int>(
+          {{"INT", SIGINT}, {"TERM", SIGTERM}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP},
+           {"SIGINT", SIGINT}, {"SIGTERM", SIGTERM}, {"SIGUSR1", SIGUSR1}, {"SIGUSR2", SIGUSR2}, {"SIGHUP", SIGHUP}}));
+  }
 
   const ConfigNode d = root.child("dist");
   d.allow_only({"bucket_mb", "timeout_s", "check_replicas_every"});
@@ -116,6 +130,17 @@ Config load_config(const std::string& file, const std::vector<std::string>& over
 }
 
 namespace {
+
+std::string signal_name(int sig) {
+  switch (sig) {
+    case SIGINT: return "INT";
+    case SIGTERM: return "TERM";
+    case SIGUSR1: return "USR1";
+    case SIGUSR2: return "USR2";
+    case SIGHUP: return "HUP";
+  }
+  return std::to_string(sig);
+}
 
 YAML::Node dataset_yaml(const DatasetSpec& d) {
   YAML::Node n;
@@ -225,6 +250,12 @@ std::string to_yaml(const Config& c) {
   root["checkpoint"]["every_steps"] = c.checkpoint.every_steps;
   root["checkpoint"]["resume"] = c.checkpoint.resume;
   root["checkpoint"]["keep_last"] = c.checkpoint.keep_last;
+  root["checkpoint"]["every_minutes"] = c.checkpoint.every_minutes;
+  root["checkpoint"]["allow_global_batch_change"] = c.checkpoint.allow_global_batch_change;
+  YAML::Node signals;
+  signals.SetStyle(YAML::EmitterStyle::Flow);
+  for (int sig : c.checkpoint.stop_signals) signals.push_back(signal_name(sig));
+  root["checkpoint"]["stop_signals"] = signals;
 
   root["dist"]["bucket_mb"] = c.dist.bucket_mb;
   root["dist"]["timeout_s"] = c.dist.timeout_s;

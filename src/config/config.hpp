@@ -32,8 +32,14 @@ struct TrainConfig {
 struct CheckpointConfig {
   std::string dir = "checkpoints/run";
   long every_steps = 0;        // 0: only at the end
+  double every_minutes = 0;    // 0: off; decided on rank 0
   std::string resume = "auto";  // auto | never | PATH
   long keep_last = 3;          // 0: keep all
+  // Resuming with another global batch (ranks x batch_size) than the checkpoint's:
+  // refused unless true, then the run continues from the same sample position.
+  bool allow_global_batch_change = false;
+  // Signals that stop the run at the next step boundary with a checkpoint.
+  std::vector<int> stop_signals;  // filled with SIGINT, SIGTERM, SIGUSR1 by default
 };
 
 // How ranks talk. Ignored by a single-process run.

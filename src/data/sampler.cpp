@@ -31,11 +31,10 @@ const std::vector<long>& ShardSampler::order(long epoch) {
   return order_;
 }
 
-void ShardSampler::shard(long epoch, long batch_in_epoch, long first, long local_batch, std::vector<long>& out) {
+void ShardSampler::shard(long epoch, long position, long local_batch, std::vector<long>& out) {
   const std::vector<long>& o = order(epoch);
-  out.resize(local_batch);
-  const long base = batch_in_epoch * global_batch_ + first;
-  for (long i = 0; i < local_batch; ++i) out[i] = o[base + i];
+  check(position >= 0 && position + local_batch <= size_, "sample position out of the epoch");
+  out.assign(o.begin() + position, o.begin() + position + local_batch);
 }
 
 }  // namespace manet

@@ -75,6 +75,12 @@ void Progress::note(const std::string& line) {
   std::fflush(stdout);
 }
 
+void Progress::note_event(const char* name, long step) {
+  if (!jsonl_) return;
+  std::fprintf(jsonl_, "{\"event\":\"%s\",\"step\":%ld,\"elapsed_s\":%.1f}\n", name, step, elapsed_seconds());
+  std::fflush(jsonl_);
+}
+
 void Progress::summary(const StepTimes& t, int world_size) {
   if (!enabled_ || t.steps == 0) return;
   const double step = t.total() / double(t.steps);

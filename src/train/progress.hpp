@@ -28,6 +28,8 @@ class Progress {
   void step_done(long step, long epoch, double loss, double lr, long log_every);
   void eval_done(long step, long epoch, double loss, double accuracy, long samples, double seconds);
   void note(const std::string& line);  // a plain line on the terminal
+  // A line {"event": NAME, "step": STEP} in metrics.jsonl (e.g. "stopped" by a signal).
+  void note_event(const char* name, long step);
   // The steady-state throughput and the time split of a step, at the end of a run.
   void summary(const StepTimes& times, int world_size);
   double elapsed_seconds() const;

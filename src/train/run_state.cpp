@@ -15,7 +15,10 @@ CheckpointContents make_checkpoint(const Config& config, const RunState& state, 
   c.world_size = world_size;
   c.seed = config.seed;
   c.data_epoch = state.epoch;
-  c.data_offset = state.batch_in_epoch * global_batch;
+  c.data_offset = state.epoch_offset;
+  c.global_batch = global_batch;
+  c.epoch_loss_sum = state.epoch_loss_sum;
+  c.epoch_steps = state.epoch_steps;
   c.shuffle_seed = config.seed;
   c.config_yaml = to_yaml(config);
   c.params.assign(model.values(), model.values() + model.num_params());
@@ -56,13 +59,29 @@ bool load_optimizer_state(const CheckpointContents& c, Optimizer& optimizer) {
 
 }  // namespace
 
-void resume_from(const CheckpointContents& c, const Config& config, long global_batch, RunState& state,
-                 Model<float>& model, Optimizer& optimizer) {
-  if (c.data_offset % global_batch != 0)
-    throw Error("the checkpoint stopped " + std::to_string(c.data_offset) + " samples into epoch " +
-                    std::to_string(c.data_epoch) + ", not a whole number of global batches of " +
-                    std::to_string(global_batch) + ": resume with the same world_size x batch_size",
-                ErrorKind::usage);
+std::string resume_from(const CheckpointContents& c, const Config& config, long global_batch, int world_size,
+                        RunState& state, Model<float>& model, Optimizer& optimizer) {
+  // The global batch the checkpoint was written with (older files: from its config).
+  const long saved_batch =
+      c.global_batch > 0 ? long(c.global_batch)
+                         : long(c.world_size) * parse_config(c.config_yaml, "checkpoint config").train.batch_size;
+  std::string note;
+  if (saved_batch != global_batch) {
+    if (!config.checkpoint.allow_global_batch_change)
+      throw Error("the checkpoint was written with a global batch of " + std::to_string(saved_batch) + " samples (" +
+                      std::to_string(c.world_size) + " rank(s)); this run's is " + std::to_string(global_batch) + " (" +
+                      std::to_string(world_size) + " rank(s) x train.batch_size " +
+                      std::to_string(config.train.batch_size) + "). Resume with ranks x train.batch_size = " +
+                      std::to_string(saved_batch) + " for the same run, or set "
+                      "checkpoint.allow_global_batch_change: true to go on from the same sample with the new batch",
+                  ErrorKind::usage);
+    note = "; global batch changed from " + std::to_string(saved_batch) + " to " + std::to_string(global_batch) +
+           " (checkpoint.allow_global_batch_change), continuing at sample " + std::to_string(c.data_offset) +
+           " of epoch " + std::to_string(c.data_epoch + 1);
+  } else if (c.world_size != world_size) {
+    note = "; written by " + std::to_string(c.world_size) + " rank(s), continuing on " + std::to_string(world_size) +
+           " with the same global batch of " + std::to_string(global_batch);
+  }
   std::copy(c.params.begin(), c.params.end(), model.values());
   if (!load_optimizer_state(c, optimizer))
     throw Error("the checkpoint holds " + c.optimizer_type + " state but the config asks for " +
@@ -70,9 +89,12 @@ void resume_from(const CheckpointContents& c, const Config& config, long global_
                 ErrorKind::usage);
   state.step = c.step;
   state.epoch = c.data_epoch;
-  state.batch_in_epoch = c.data_offset / global_batch;
+  state.epoch_offset = c.data_offset;
   state.samples_seen = c.samples_seen;
+  state.epoch_loss_sum = c.epoch_loss_sum;
+  state.epoch_steps = c.epoch_steps;
   state.history = c.metrics;
+  return note;
 }
 
 std::string init_from(const CheckpointContents& c, Model<float>& model, Optimizer& optimizer) {

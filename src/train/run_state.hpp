@@ -13,8 +13,10 @@ namespace manet {
 struct RunState {
   long step = 0;             // optimizer steps done in this run
   long epoch = 0;            // current epoch (0-based)
-  long batch_in_epoch = 0;   // global batches of this epoch already taken
+  long epoch_offset = 0;     // samples of this epoch's order already taken (global)
   long samples_seen = 0;     // global
+  double epoch_loss_sum = 0;  // per-step mean losses of this epoch so far
+  long epoch_steps = 0;
   std::vector<EpochRecord> history;
 };
 
@@ -22,8 +24,9 @@ CheckpointContents make_checkpoint(const Config& config, const RunState& state, 
                                    Optimizer& optimizer, long global_batch, int world_size);
 
 // Continues a run from a checkpoint of this run (resume): weights, optimizer, cursor.
-void resume_from(const CheckpointContents& c, const Config& config, long global_batch, RunState& state,
-                 Model<float>& model, Optimizer& optimizer);
+// Returns a note for the log (e.g. about a changed world size).
+std::string resume_from(const CheckpointContents& c, const Config& config, long global_batch, int world_size,
+                        RunState& state, Model<float>& model, Optimizer& optimizer);
 
 // Starts a new run from a checkpoint's weights and, when the optimizer type matches,
 // its optimizer state with its step count (train.init_from). Returns a note to print.

@@ -47,12 +47,13 @@ void broadcast_start(dist::Comm& comm, Training& t) {
   comm.broadcast(t.model->values(), t.model->num_params() * long(sizeof(float)), 0, "broadcast of the parameters");
   for (auto& [name, values] : t.optimizer->slots())
     comm.broadcast(values->data(), long(values->size() * sizeof(float)), 0, "broadcast of the optimizer state");
-  int64_t cursor[5] = {t.optimizer->steps(), t.state.step, t.state.epoch, t.state.batch_in_epoch,
-                       t.state.samples_seen};
+  int64_t cursor[6] = {t.optimizer->steps(), t.state.step, t.state.epoch, t.state.epoch_offset,
+                       t.state.samples_seen, t.state.epoch_steps};
   comm.broadcast(cursor, sizeof cursor, 0, "broadcast of the run position");
+  comm.broadcast(&t.state.epoch_loss_sum, sizeof(double), 0, "broadcast of the run position");
   t.optimizer->restored(cursor[0]);
-  t.state.step = cursor[1], t.state.epoch = cursor[2], t.state.batch_in_epoch = cursor[3];
-  t.state.samples_seen = cursor[4];
+  t.state.step = cursor[1], t.state.epoch = cursor[2], t.state.epoch_offset = cursor[3];
+  t.state.samples_seen = cursor[4], t.state.epoch_steps = cursor[5];
 }
 
 }  // namespace
@@ -86,7 +87,7 @@ Training set_up_training(Config config, dist::Comm& comm, long global_batch) {
     t.model = std::make_unique<Model<float>>(config.model);
     t.model->init(config.seed);
     t.optimizer = Optimizer::create(config.optimizer, t.model->num_params());
-    if (lead) std::filesystem::create_directories(config.checkpoint.dir);
+    if (lead) ensure_writable_directory(config.checkpoint.dir);
   });
 
   // Where to start: an earlier checkpoint of this run, else train.init_from, else fresh.
@@ -100,9 +101,9 @@ Training set_up_training(Config config, dist::Comm& comm, long global_batch) {
     else if (config.checkpoint.resume != "never")
       resumed = config.checkpoint.resume, ckpt = load_checkpoint(resumed, t.model->params());
     if (!resumed.empty()) {
-      resume_from(ckpt, config, global_batch, t.state, *t.model, *t.optimizer);
+      const std::string note = resume_from(ckpt, config, global_batch, comm.size(), t.state, *t.model, *t.optimizer);
       t.started_from = "resuming from " + resumed + " at step " + std::to_string(t.state.step) + " (epoch " +
-                       std::to_string(t.state.epoch + 1) + ")";
+                       std::to_string(t.state.epoch + 1) + ")" + note;
     } else if (!config.train.init_from.empty()) {
       const std::string what =
           init_from(load_checkpoint(config.train.init_from, t.model->params()), *t.model, *t.optimizer);

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "data/sampler.hpp"
+#include "dist/agree.hpp"
 #include "dist/gradient_buckets.hpp"
 #include "layers/cross_entropy.hpp"
 #include "train/batch.hpp"
@@ -14,6 +15,7 @@
 #include "train/fault_injection.hpp"
 #include "train/progress.hpp"
 #include "train/setup.hpp"
+#include "train/stop_signals.hpp"
 
 namespace manet {
 
@@ -21,10 +23,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double seconds_since_const(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Seconds since `t`, and `t` moves to now (for consecutive phases of a step).
 double seconds_since(Clock::time_point& t) {
-  const auto now = Clock::now();
-  const double s = std::chrono::duration<double>(now - t).count();
-  t = now;
+  const double s = seconds_since_const(t);
+  t = Clock::now();
   return s;
 }
 
@@ -59,6 +65,9 @@ void train(Config config, dist::Comm& comm) {
   comm.set_timeout(config.dist.timeout_s);
   const FaultPlan faults = FaultPlan::from_env();
   const long B = config.train.batch_size, global_batch = B * world;
+  // From here on a stop signal only sets a flag: caught during set-up, it stops the run
+  // after its first step.
+  StopSignals stop_signals(config.checkpoint.stop_signals, lead);
 
   Training t = set_up_training(std::move(config), comm, global_batch);
   const Config& cfg = t.config;
@@ -70,12 +79,11 @@ void train(Config config, dist::Comm& comm) {
   if (lead && !t.started_from.empty()) std::printf("%s\n", t.started_from.c_str());
 
   CrossEntropy<float> loss(cfg.model.num_classes);
-  ShardSampler sampler(t.train_data.size(), global_batch, cfg.seed, cfg.train.shuffle);
-  if (sampler.steps_per_epoch() == 0)  // the same on every rank: leave together
-    throw CollectiveError("the training set has " + std::to_string(t.train_data.size()) +
-                              " samples, fewer than one global batch of " + std::to_string(global_batch) + " (" +
-                              std::to_string(world) + " ranks x train.batch_size " + std::to_string(B) + ")",
-                          ErrorKind::usage, lead);
+  std::unique_ptr<ShardSampler> sampler_owner;  // refuses a global batch larger than the data, on every rank
+  dist::agree(comm, [&] {
+    sampler_owner = std::make_unique<ShardSampler>(t.train_data.size(), global_batch, cfg.seed, cfg.train.shuffle);
+  });
+  ShardSampler& sampler = *sampler_owner;
   const long total_steps =
       cfg.train.max_steps > 0 ? cfg.train.max_steps : cfg.train.epochs * sampler.steps_per_epoch();
   if (state.step >= total_steps) {
@@ -91,38 +99,47 @@ void train(Config config, dist::Comm& comm) {
                              comm.backend()).c_str() : "");
 
   Progress progress(cfg.checkpoint.dir + "/metrics.jsonl", total_steps, global_batch, lead);
+  auto last_save = Clock::now();
+  // Rank 0 writes (every rank holds the same state); all ranks learn whether it worked.
   auto save = [&] {
     const std::string path = cfg.checkpoint.dir + "/" + checkpoint_file_name(state.step);
-    if (!lead) return path;  // every rank holds the same state; rank 0 writes it
-    save_checkpoint(path, make_checkpoint(cfg, state, model, optimizer, global_batch, world), model.params());
-    const auto old = list_checkpoints(cfg.checkpoint.dir);
-    for (std::size_t i = std::size_t(cfg.checkpoint.keep_last); cfg.checkpoint.keep_last > 0 && i < old.size(); ++i)
-      std::filesystem::remove(old[i]);
+    dist::agree(comm, [&] {
+      if (!lead) return;
+      save_checkpoint(path, make_checkpoint(cfg, state, model, optimizer, global_batch, world), model.params());
+      const auto old = list_checkpoints(cfg.checkpoint.dir);  // older ones go once the new one is durable
+      for (std::size_t i = std::size_t(cfg.checkpoint.keep_last); cfg.checkpoint.keep_last > 0 && i < old.size(); ++i)
+        std::filesystem::remove(old[i]);
+    });
+    last_save = Clock::now();
     return path;
   };
-  auto run_eval = [&](double train_loss) {
-    if (!cfg.data.test.defined()) return;
+  auto evaluate_epoch = [&] {
+    if (!cfg.data.test.defined() || state.epoch_steps == 0) return;
     auto t0 = Clock::now();
     const EvalResult r = evaluate_sharded(comm, model, t.test_data, cfg.train.eval_batch_size);
     progress.eval_done(state.step, state.epoch + 1, r.loss(), r.accuracy(), r.samples, seconds_since(t0));
-    state.history.push_back({state.epoch + 1, state.step, train_loss, r.loss(), r.accuracy()});
+    state.history.push_back(
+        {state.epoch + 1, state.step, state.epoch_loss_sum / double(state.epoch_steps), r.loss(), r.accuracy()});
+  };
+  auto end_epoch = [&] {
+    evaluate_epoch();
+    ++state.epoch, state.epoch_offset = 0, state.epoch_loss_sum = 0, state.epoch_steps = 0;
   };
 
   // One step: shard -> forward -> loss -> backward (+ bucketed all-reduce) -> step.
   BatchBuffer batch;
   std::vector<long> indices;
-  double epoch_loss = 0;
-  long epoch_steps = 0;
   StepTimes times;
   std::vector<double> comm_waits;  // per steady step, for the floor over ranks
   const long warmup_steps = state.step + std::min(5L, (total_steps - state.step) / 4);
   progress.start(state.step);
   while (state.step < total_steps) {
+    if (!sampler.has_batch_at(state.epoch_offset)) end_epoch();  // resumed with a larger global batch
     comm.set_context("during step " + std::to_string(state.step + 1));
     faults.at_step_start(rank, state.step + 1);
     StepTimes s;
     auto t0 = Clock::now();
-    sampler.shard(state.epoch, state.batch_in_epoch, rank * B, B, indices);
+    sampler.shard(state.epoch, state.epoch_offset + rank * B, B, indices);
     batch.gather(t.train_data, indices);
     s.data = seconds_since(t0);
 
@@ -130,19 +147,24 @@ void train(Config config, dist::Comm& comm) {
     const float* logits = model.forward(batch.input(), ctx);
     double local_loss = loss.forward(logits, batch.labels(), int(B), float(cfg.train.label_smoothing));
     if (faults.due(FaultKind::nan_loss, rank, state.step + 1)) local_loss = std::nan("");
-    double loss_sum = local_loss;
-    const int loss_ticket = comm.start_all_reduce(&loss_sum, 1, dist::DType::f64, dist::ReduceOp::sum,
-                                                  "all-reduce of the loss");
+    // One all-reduce, overlapped with backward, carries the loss and what the ranks must
+    // agree on at this step boundary: a stop signal on any rank; rank 0's clock for
+    // checkpoint.every_minutes.
+    const bool minutes_due = lead && cfg.checkpoint.every_minutes > 0 &&
+                             seconds_since_const(last_save) >= 60 * cfg.checkpoint.every_minutes;
+    double agreed[3] = {local_loss, stop_signals.received() ? 1.0 : 0.0, minutes_due ? 1.0 : 0.0};
+    const int agreed_ticket = comm.start_all_reduce(agreed, 3, dist::DType::f64, dist::ReduceOp::sum,
+                                                    "all-reduce of the loss");
     s.forward = seconds_since(t0);
 
     model.zero_grad();
     model.backward(loss.backward(1.0f / float(global_batch)), false, [&](long offset) { buckets.ready_from(offset); });
     s.backward = seconds_since(t0);
-    comm.wait(loss_ticket);
+    comm.wait(agreed_ticket);
     buckets.finish();  // gradients are now the global mean on every rank
     s.comm = seconds_since(t0);
 
-    const double batch_loss = loss_sum / double(global_batch);
+    const double batch_loss = agreed[0] / double(global_batch);
     if (!std::isfinite(batch_loss)) stop_on_non_finite_loss(comm, batch_loss, local_loss, state.step + 1);
     if (cfg.train.grad_clip > 0) clip_gradients(model.grads(), model.num_params(), cfg.train.grad_clip);
     const double lr = learning_rate(cfg.schedule, cfg.optimizer.lr, state.step, total_steps);
@@ -155,27 +177,34 @@ void train(Config config, dist::Comm& comm) {
       comm_waits.push_back(s.comm);
     }
 
-    ++state.step, ++state.batch_in_epoch, state.samples_seen += global_batch;
-    epoch_loss += batch_loss, ++epoch_steps;
+    ++state.step, state.samples_seen += global_batch, state.epoch_offset += global_batch;
+    state.epoch_loss_sum += batch_loss, ++state.epoch_steps;
     progress.step_done(state.step, state.epoch, batch_loss, lr, cfg.train.log_every_steps);
     if (world > 1 && cfg.dist.check_replicas_every > 0 && state.step % cfg.dist.check_replicas_every == 0)
       check_replicas(comm, model, optimizer, state.step);
-    if (state.batch_in_epoch == sampler.steps_per_epoch()) {  // end of an epoch
-      run_eval(epoch_loss / epoch_steps);
-      ++state.epoch, state.batch_in_epoch = 0, epoch_loss = 0, epoch_steps = 0;
+    if (agreed[1] > 0) {  // a stop signal reached some rank: checkpoint and leave
+      comm.set_context("while stopping");
+      const std::string path = save();
+      if (lead)
+        std::printf("stopped by %s after step %ld of %ld: checkpoint %s durable %.2f s after the signal; run the "
+                    "same command to resume\n",
+                    stop_signals.received() ? signal_name(stop_signals.received()) : "a signal on another rank",
+                    state.step, total_steps, path.c_str(), stop_signals.seconds_since_signal());
+      progress.note_event("stopped", state.step);
+      return;
     }
-    if (cfg.checkpoint.every_steps > 0 && state.step % cfg.checkpoint.every_steps == 0 && state.step < total_steps)
-      save();
+    if (!sampler.has_batch_at(state.epoch_offset)) end_epoch();
+    const bool steps_due = cfg.checkpoint.every_steps > 0 && state.step % cfg.checkpoint.every_steps == 0;
+    if ((steps_due || agreed[2] > 0) && state.step < total_steps) save();
   }
   comm.set_context("after the last step");
-  if (epoch_steps > 0) run_eval(epoch_loss / epoch_steps);  // a run that stopped mid-epoch
+  if (state.epoch_steps > 0) evaluate_epoch();  // a run that ends mid-epoch still reports on it
   const std::string final_path = save();
   comm.all_reduce(comm_waits.data(), long(comm_waits.size()), dist::ReduceOp::min, "all-reduce of step timings");
   for (double w : comm_waits) times.comm_floor += w;
   progress.summary(times, world);
   progress.note("done: " + std::to_string(state.step) + " steps in " + format_duration(progress.elapsed_seconds()) +
                 "; final checkpoint " + final_path);
-  comm.barrier("final barrier");  // nobody leaves before rank 0's checkpoint is durable
 }
 
 }  // namespace manet

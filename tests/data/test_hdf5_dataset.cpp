@@ -135,9 +135,9 @@ TEST(ShardSampler, RankShardsConcatenateToTheGlobalBatch) {
   // 4 ranks x 4 samples give the same global batch as 1 rank x 16.
   ShardSampler one(100, 16, 9, true), four(100, 16, 9, true);
   std::vector<long> whole, part, joined;
-  one.shard(2, 3, 0, 16, whole);
+  one.shard(2, 3 * 16, 16, whole);
   for (int r = 0; r < 4; ++r) {
-    four.shard(2, 3, r * 4, 4, part);
+    four.shard(2, 3 * 16 + r * 4, 4, part);
     joined.insert(joined.end(), part.begin(), part.end());
   }
   EXPECT_EQ(joined, whole);
