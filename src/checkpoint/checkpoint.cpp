@@ -71,8 +71,8 @@ void fsync_path(const std::string& path, bool directory) {
   if (rc != 0) throw Error(path + ": fsync failed: " + std::strerror(err));
 }
 
-// Test-only: MANET_TEST_SAVE_PAUSE_MS stretches a save (three pauses: after the weights,
-// before the rename, after it) so that the fault tests can kill a job mid-save.
+// Test-only: MANET_TEST_SAVE_PAUSE_MS stretches a save (three pauses: halfway through
+// writing the file, before the rename, after it) so that tests can kill a job mid-save.
 void test_pause() {
   static const long ms = [] {
     const char* v = std::getenv("MANET_TEST_SAVE_PAUSE_MS");
@@ -100,7 +100,6 @@ void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& 
   f.create_group("/model");
   for (const ParamEntry& e : table.entries())
     f.write("/model/" + e.name(), c.params.data() + e.offset, dims_of(e.spec.shape));
-  test_pause();
 
   if (!c.optimizer_type.empty()) {
     f.create_group("/optimizer");
@@ -141,33 +140,51 @@ void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& 
 
 }  // namespace
 
+// The checkpoint is built in memory (HDF5's core driver), then written with plain POSIX
+// calls: a full disk or an I/O error is then an errno on our file descriptor, never a
+// half-flushed HDF5 file left open in the library, and the size needed is exact.
 void save_checkpoint(const std::string& path, const CheckpointContents& c, const ParamTable& table) {
   const fs::path final_path(path);
   const fs::path dir = final_path.has_parent_path() ? final_path.parent_path() : fs::path(".");
   const fs::path tmp = dir / ("." + final_path.filename().string() + ".tmp");
-  const std::uintmax_t needed = std::uintmax_t(table.total()) * 4 * (1 + c.slots.size()) + c.config_yaml.size() + 65536;
+  std::vector<char> image;
+  {
+    h5::File f = h5::File::create_in_memory(path);
+    write_contents(f, c, table);
+    image = f.image();
+  }
+  int fd = -1;
   try {
     std::error_code ec;
     fs::create_directories(dir, ec);
-    {
-      h5::File f = h5::File::create(tmp.string());
-      write_contents(f, c, table);
-      f.flush();
-      f.close();
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(tmp.string() + ": cannot create: " + std::strerror(errno));
+    for (std::size_t at = 0; at < image.size();) {
+      const ssize_t n = ::write(fd, image.data() + at, std::min<std::size_t>(image.size() - at, 1 << 24));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(tmp.string() + ": write failed: " + std::strerror(errno));
+      at += std::size_t(n);
+      if (at >= image.size() / 2 && at - std::size_t(n) < image.size() / 2) test_pause();
     }
-    fsync_path(tmp.string(), false);
+    if (::fsync(fd) != 0) throw Error(tmp.string() + ": fsync failed: " + std::strerror(errno));
+    if (::close(fd) != 0) {
+      fd = -1;
+      throw Error(tmp.string() + ": close failed: " + std::strerror(errno));
+    }
+    fd = -1;
     test_pause();
     if (std::rename(tmp.c_str(), final_path.c_str()) != 0)
       throw Error("cannot rename " + tmp.string() + " to " + path + ": " + std::strerror(errno));
     test_pause();
     fsync_path(dir.string(), true);
   } catch (const Error& e) {
+    if (fd >= 0) ::close(fd);
     std::error_code ec;
     fs::remove(tmp, ec);
     const auto space = fs::space(dir, ec);
     std::string disk;
     if (!ec)
-      disk = "; a checkpoint needs about " + std::to_string(needed >> 10) + " KiB, " +
+      disk = "; the checkpoint needs " + std::to_string((image.size() + 1023) >> 10) + " KiB, " +
              std::to_string(space.available >> 10) + " KiB are free there";
     throw Error("could not write checkpoint " + path + ": " + e.what() + disk +
                 ". The previous checkpoint, if any, is untouched.");
@@ -186,6 +203,12 @@ void ensure_writable_directory(const std::string& dir) {
                 ErrorKind::usage);
   ::close(fd);
   ::unlink(probe.c_str());
+  // Temporary files of saves that were killed midway (".step-00000123.h5.tmp").
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(".step-", 0) == 0 && name.size() > 7 && name.substr(name.size() - 4) == ".tmp")
+      fs::remove(entry.path(), ec);
+  }
 }
 
 std::string read_checkpoint_config(const std::string& path) {
@@ -220,14 +243,19 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
   for (const std::string& name : f.members("/model")) {
     bool known = false;
     for (const ParamEntry& e : table.entries()) known |= e.name() == name;
-    if (!known) throw Error(path + ": /model/" + name + " is not a parameter of the configured model");
+    if (!known)
+      throw Error(path + ": /model/" + name + " is not a parameter of the configured model", ErrorKind::usage);
   }
   auto read_param = [&](const std::string& object, const ParamEntry& e, float* out) {
-    if (!f.exists(object)) throw Error(path + ": " + object + " is missing (the configured model has " + e.name() + " " + shape_str(e.spec.shape) + ")");
+    if (!f.exists(object))
+      throw Error(path + ": " + object + " is missing (the configured model has " + e.name() + " " +
+                      shape_str(e.spec.shape) + ")",
+                  ErrorKind::usage);
     const auto dims = f.shape(object);
     if (dims != dims_of(e.spec.shape))
       throw Error(path + ": " + e.name() + " has shape " + dims_str(dims) + " in the checkpoint but " +
-                  shape_str(e.spec.shape) + " in the configured model");
+                      shape_str(e.spec.shape) + " in the configured model",
+                  ErrorKind::usage);
     const std::vector<float> v = f.read_float(object);  // Fletcher-32 verified here
     std::copy(v.begin(), v.end(), out);
   };

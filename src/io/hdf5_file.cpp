@@ -89,6 +89,25 @@ File File::create(const std::string& path) {
   return File(path, Handle(id));
 }
 
+File File::create_in_memory(const std::string& name) {
+  quiet_errors();
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  if (fapl.get() < 0 || H5Pset_fapl_core(fapl.get(), 1 << 20, /*backing_store=*/0) < 0)
+    throw Error(name + ": cannot set up an in-memory HDF5 file: " + last_error());
+  hid_t id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  if (id < 0) throw Error(name + ": cannot create in memory: " + last_error());
+  return File(name, Handle(id));
+}
+
+std::vector<char> File::image() {
+  flush();
+  const ssize_t size = H5Fget_file_image(file_, nullptr, 0);
+  if (size < 0) fail("cannot get the file image");
+  std::vector<char> bytes(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file_, bytes.data(), bytes.size()) != size) fail("cannot get the file image");
+  return bytes;
+}
+
 void File::fail(const std::string& what) const {
   const std::string why = last_error();
   throw Error(path_ + ": " + what + (why.empty() ? "" : " (HDF5: " + why + ")"));

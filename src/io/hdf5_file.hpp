@@ -37,6 +37,10 @@ class File {
  public:
   static File open_read(const std::string& path);
   static File create(const std::string& path);  // truncates
+  // A file that lives in memory only (HDF5's core driver); `name` is for messages.
+  static File create_in_memory(const std::string& name);
+  // The complete file as bytes (flushes first): what a file on disk would hold.
+  std::vector<char> image();
   const std::string& path() const { return path_; }
   hid_t id() const { return file_.get(); }
   void flush();

@@ -7,6 +7,7 @@
 //   MANET_TEST_FAULT=stall:rank=1:step=3   rank 1 SIGSTOPs itself (a hung node)
 //   MANET_TEST_FAULT=nan:rank=1:step=3     rank 1's loss of step 3 is NaN
 //   MANET_TEST_FAULT=diverge:rank=1:step=3 rank 1 nudges a parameter after step 3
+//   MANET_TEST_FAULT=sigterm:rank=1:step=3 rank 1 raises SIGTERM (also sigint, sigusr1)
 //
 // The fault suite drives real failures through the real binary with it; nobody else
 // should set it.
@@ -14,12 +15,13 @@
 
 namespace manet {
 
-enum class FaultKind { none, throw_error, kill, stall, nan_loss, diverge };
+enum class FaultKind { none, throw_error, kill, stall, nan_loss, diverge, raise_signal };
 
 struct FaultPlan {
   FaultKind kind = FaultKind::none;
   int rank = 0;
   long step = 0;  // 1-based, like the step numbers printed
+  int signal = 0;  // for raise_signal
 
   static FaultPlan from_env();  // throws a usage Error on a malformed value
   bool due(FaultKind k, int at_rank, long at_step) const { return kind == k && rank == at_rank && step == at_step; }

@@ -113,6 +113,12 @@ std::string find_resumable(const std::string& dir, const ParamTable& table, Chec
       out = load_checkpoint(path, table);
       return path;
     } catch (const Error& e) {
+      // A damaged file is skipped for an older one; a file of another model means the
+      // directory is not this run's: refuse rather than train beside it.
+      if (e.kind() == ErrorKind::usage)
+        throw Error(std::string(e.what()) + ". checkpoint.dir " + dir + " holds checkpoints of a different model: "
+                        "use another checkpoint.dir, or checkpoint.resume: never to start over there",
+                    ErrorKind::usage);
       warn("skipping checkpoint " + path + ": " + e.what());
     }
   }

@@ -1,7 +1,16 @@
 #pragma once
 // Small training runs of the real binary on generated data, at any number of ranks.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
 
 #include "app/cli_harness.hpp"
 #include "checkpoint/checkpoint.hpp"
@@ -97,6 +106,83 @@ inline CheckpointContents load_final(const std::string& dir, const std::string& 
   const Config config = parse_config(read_checkpoint_config(dir + "/" + ckpt + "/" + checkpoint_file_name(step)), "ckpt");
   Model<float> model(config.model);
   return load_checkpoint(dir + "/" + ckpt + "/" + checkpoint_file_name(step), model.params());
+}
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A command running in the background (`exec`ed by sh, so `pid` is the command itself)
+// with its output in `log`, for tests that signal or kill it mid-run.
+struct BackgroundRun {
+  pid_t pid = -1;
+  std::string log;
+  int status = -1;
+
+  static BackgroundRun start(const std::string& command, const std::string& log) {
+    BackgroundRun r;
+    r.log = log;
+    r.pid = ::fork();
+    if (r.pid == 0) {
+      ::execl("/bin/sh", "sh", "-c", ("exec env " + command + " > " + log + " 2>&1").c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    return r;
+  }
+  // Polls the log until it contains `needle`; false after `seconds` or when the command ended.
+  bool wait_for(const std::string& needle, double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      if (read_text(log).find(needle) != std::string::npos) return true;
+      if (finished()) return read_text(log).find(needle) != std::string::npos;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+  bool finished() {
+    if (status >= 0) return true;
+    int st = 0;
+    if (::waitpid(pid, &st, WNOHANG) != pid) return false;
+    status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return true;
+  }
+  // The exit code (128 + signal when killed by one); kills it after `seconds`.
+  int wait(double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (!finished()) {
+      if (std::chrono::steady_clock::now() > end) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        return status = 999;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return status;
+  }
+  void signal(int sig) const { ::kill(pid, sig); }
+};
+
+// Every parameter, optimizer slot and counter of two checkpoints, bitwise.
+inline void expect_same_state(const CheckpointContents& a, const CheckpointContents& b) {
+  EXPECT_EQ(a.step, b.step);
+  EXPECT_EQ(a.epoch, b.epoch);
+  EXPECT_EQ(a.samples_seen, b.samples_seen);
+  EXPECT_EQ(a.data_epoch, b.data_epoch);
+  EXPECT_EQ(a.data_offset, b.data_offset);
+  EXPECT_EQ(a.optimizer_step, b.optimizer_step);
+  EXPECT_TRUE(a.params == b.params) << "parameters differ";
+  ASSERT_EQ(a.slots.size(), b.slots.size());
+  for (std::size_t i = 0; i < a.slots.size(); ++i) EXPECT_TRUE(a.slots[i].second == b.slots[i].second) << a.slots[i].first;
+  EXPECT_EQ(a.epoch_loss_sum, b.epoch_loss_sum);
+  EXPECT_EQ(a.epoch_steps, b.epoch_steps);
+  ASSERT_EQ(a.metrics.size(), b.metrics.size());
+  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
+    EXPECT_EQ(a.metrics[i].train_loss, b.metrics[i].train_loss);
+    EXPECT_EQ(a.metrics[i].test_loss, b.metrics[i].test_loss);
+  }
 }
 
 }  // namespace manet::testing

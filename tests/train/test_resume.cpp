@@ -1,0 +1,197 @@
+// Checkpoints that never lose a run, through the real binary on one rank: a stop by
+// each signal and a resume end bitwise equal to the straight run; a damaged newest
+// checkpoint is named and skipped; a checkpoint of another model, an unwritable
+// directory and a full disk are refused cleanly; a second Ctrl-C aborts at once.
+// (Resumes on several ranks and across world sizes: tests/dist/test_resume_ranks.cpp.)
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "dist/run_harness.hpp"
+
+namespace manet::testing {
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr long kSteps = 10;  // 64 samples / 16 = 4 steps per epoch: stops fall mid-epoch
+
+// The uninterrupted run every resumed run must equal, computed once per binary.
+const CheckpointContents& straight_run() {
+  static const CheckpointContents c = [] {
+    const std::string dir = prepare_run("resume_straight", false, kSteps);
+    const TimedResult r = train_run(dir, 1, 16);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return load_final(dir, "ckpt", kSteps);
+  }();
+  return c;
+}
+
+std::string fault(const std::string& kind, long step) {
+  return "MANET_TEST_FAULT=" + kind + ":rank=0:step=" + std::to_string(step) + " ";
+}
+
+// Flips one byte inside the stored values of the classifier's weight.
+void flip_a_stored_weight(const std::string& path) {
+  const CheckpointContents c = load_final(fs::path(path).parent_path().parent_path().string(),
+                                          fs::path(path).parent_path().filename().string(),
+                                          std::stol(fs::path(path).stem().string().substr(5)));
+  std::string bytes = read_text(path);
+  const std::string needle(reinterpret_cast<const char*>(c.params.data() + c.params.size() - 8), 16);
+  const auto at = bytes.find(needle);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 6] ^= 0x20;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+}  // namespace
+
+class StopSignal : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(StopSignal, StopsWithACheckpointAndResumesBitwise) {
+  const std::string sig = GetParam();
+  const std::string dir = prepare_run("resume_" + sig, false, kSteps);
+  const TimedResult stopped = train_run(dir, 1, 16, "", fault(sig, 6));
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.output;
+  std::string upper = "SIG" + sig.substr(3);
+  for (char& ch : upper) ch = char(std::toupper(ch));
+  EXPECT_NE(stopped.output.find("stopped by " + upper + " after step 6 of 10: checkpoint " + dir +
+                                "/ckpt/step-00000006.h5 durable"),
+            std::string::npos)
+      << stopped.output;
+  EXPECT_NE(read_text(dir + "/ckpt/metrics.jsonl").find("{\"event\":\"stopped\",\"step\":6"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir + "/ckpt/step-00000007.h5"));
+
+  const TimedResult resumed = train_run(dir, 1, 16);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming from " + dir + "/ckpt/step-00000006.h5 at step 6 (epoch 2)"),
+            std::string::npos)
+      << resumed.output;
+  expect_same_state(load_final(dir, "ckpt", kSteps), straight_run());
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, StopSignal, ::testing::Values("sigterm", "sigint", "sigusr1"),
+                         [](const auto& info) { return std::string(info.param); });
+
+class DamagedNewest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DamagedNewest, IsNamedSkippedAndTheRunEndsBitwiseEqual) {
+  const std::string how = GetParam();
+  const std::string dir = prepare_run("damaged_" + how, false, kSteps);
+  ASSERT_EQ(train_run(dir, 1, 16, "", fault("sigterm", 7)).exit_code, 0);
+  const std::string newest = dir + "/ckpt/step-00000007.h5";
+  ASSERT_TRUE(fs::exists(newest));
+  if (how == "bitflip") {
+    flip_a_stored_weight(newest);
+  } else if (how == "truncated") {
+    fs::resize_file(newest, fs::file_size(newest) * 2 / 3);
+  } else {  // a /config whose CRC no longer matches: change one character of the YAML
+    std::string bytes = read_text(newest);
+    const auto at = bytes.find("label_smoothing: 0");
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + 17] = '1';
+    std::ofstream(newest, std::ios::binary | std::ios::trunc) << bytes;
+  }
+  const TimedResult resumed = train_run(dir, 1, 16);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("manet: warning: skipping checkpoint " + newest + ": " + newest), std::string::npos)
+      << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming from " + dir + "/ckpt/step-00000006.h5 at step 6"), std::string::npos)
+      << resumed.output;
+  expect_same_state(load_final(dir, "ckpt", kSteps), straight_run());
+}
+
+INSTANTIATE_TEST_SUITE_P(Damage, DamagedNewest, ::testing::Values("bitflip", "truncated", "config_crc"),
+                         [](const auto& info) { return std::string(info.param); });
+
+TEST(Resume, ACheckpointOfAnotherModelIsRefusedNamingParameterAndShapes) {
+  const std::string dir = prepare_run("other_model", false, 3);
+  ASSERT_EQ(train_run(dir, 1, 16).exit_code, 0);
+  const TimedResult r = train_run(dir, 1, 16, "--set 'model.head.hidden=[9]' --set train.max_steps=6");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("head.0.weight has shape [8, 6] in the checkpoint but [9, 6] in the configured model"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("holds checkpoints of a different model"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir + "/ckpt/step-00000006.h5"));
+}
+
+TEST(Resume, AnUnwritableDirectoryIsRefusedBeforeTraining) {
+  const std::string dir = prepare_run("unwritable", false, 3);
+  write_file(dir + "/a_file", "not a directory\n");
+  const TimedResult r = train_run(dir, 1, 16, "", "", "a_file/ckpt");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("cannot create the checkpoint directory " + dir + "/a_file/ckpt"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("step 1/"), std::string::npos) << r.output;
+}
+
+TEST(Resume, ASecondSigintAbortsAtOnceAndTheNextRunCleansUp) {
+  const std::string dir = prepare_run("second_sigint", false, 1000);
+  BackgroundRun run = BackgroundRun::start(
+      fault("sigint", 3) + "MANET_TEST_SAVE_PAUSE_MS=6000 " + manet_binary() + " train --config " + dir +
+          "/run.yaml --set checkpoint.every_steps=0",
+      dir + "/log");
+  ASSERT_TRUE(run.wait_for("SIGINT again aborts", 20)) << read_text(run.log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // inside the slow save now
+  const auto t0 = std::chrono::steady_clock::now();
+  run.signal(SIGINT);
+  EXPECT_EQ(run.wait(10), 130) << read_text(run.log);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.5);
+  EXPECT_NE(read_text(run.log).find("second SIGINT: aborting now"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir + "/ckpt/step-00000003.h5"));
+  EXPECT_TRUE(fs::exists(dir + "/ckpt/.step-00000003.h5.tmp"));  // killed mid-save
+  const TimedResult again = train_run(dir, 1, 16, "--set train.max_steps=2");
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_FALSE(fs::exists(dir + "/ckpt/.step-00000003.h5.tmp")) << "stale temporary file not removed";
+}
+
+TEST(Resume, EveryMinutesWritesCheckpointsOnTheClock) {
+  const std::string dir = prepare_run("minutes", false, 400);
+  const TimedResult r = train_run(dir, 1, 16, "--set checkpoint.every_steps=0 --set checkpoint.every_minutes=0.0005");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  long intermediate = 0;
+  for (const auto& e : fs::directory_iterator(dir + "/ckpt"))
+    intermediate += e.path().extension() == ".h5" && e.path().filename() != "step-00000400.h5";
+  EXPECT_GE(intermediate, 1) << r.output;  // 400 steps and 100 evaluations take well over 0.03 s
+}
+
+TEST(Resume, AFullDiskFailsCleanlyKeepingThePreviousCheckpoint) {
+  const std::string dir = prepare_run("full_disk", false, 20);
+  const std::string mnt = dir + "/small";
+  fs::create_directories(mnt);
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(errno) << "): needs root";
+  // Fill it so that about one checkpoint fits: measure one first.
+  ASSERT_EQ(train_run(dir, 1, 16, "--set train.max_steps=1", "", "probe").exit_code, 0);
+  const auto one = fs::file_size(dir + "/probe/step-00000001.h5");
+  const auto free_now = fs::space(mnt).available;
+  ASSERT_GT(free_now, one * 3 / 2);
+  std::ofstream(mnt + "/ballast", std::ios::binary) << std::string(free_now - one * 3 / 2, 'x');
+  const TimedResult r = train_run(dir, 1, 16, "--set checkpoint.every_steps=1 --set checkpoint.keep_last=0", "",
+                                  "small/ckpt");
+  const bool previous_loads = [&] {
+    try {
+      return load_final(dir, "small/ckpt", 1).step == 1;
+    } catch (const Error&) {
+      return false;
+    }
+  }();
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(mnt + "/ckpt"))
+    if (e.path().filename() != "metrics.jsonl") left.push_back(e.path().filename().string());
+  ::umount2(mnt.c_str(), MNT_DETACH);
+  EXPECT_TRUE(previous_loads) << "the checkpoint of step 1 must survive the failed save";
+  EXPECT_EQ(left, (std::vector<std::string>{"step-00000001.h5"})) << "no temporary file may be left";
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("could not write checkpoint " + mnt + "/ckpt/step-00000002.h5"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("KiB are free there"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("The previous checkpoint, if any, is untouched"), std::string::npos) << r.output;
+}
+
+}  // namespace manet::testing
