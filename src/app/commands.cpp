@@ -95,6 +95,15 @@ int run_inspect(const InspectArgs& a) {
   std::printf("data cursor     epoch %lld, offset %lld samples, shuffle_seed %llu\n",
               static_cast<long long>(f.attr_int("/data", "epoch")), static_cast<long long>(f.attr_int("/data", "offset")),
               static_cast<unsigned long long>(f.attr_uint("/data", "shuffle_seed")));
+  if (f.exists("/state") && f.has_attr("/state", "global_batch"))
+    std::printf("run state       global batch %lld | this epoch so far: %lld steps, mean loss %.6g\n"
+                "                rng: %s\n",
+                static_cast<long long>(f.attr_int("/state", "global_batch")),
+                static_cast<long long>(f.attr_int("/state", "epoch_steps")),
+                f.attr_int("/state", "epoch_steps") > 0
+                    ? f.attr_double("/state", "epoch_loss_sum") / double(f.attr_int("/state", "epoch_steps"))
+                    : 0.0,
+                f.attr_string("/state", "rng").c_str());
   std::vector<std::string> slots;
   if (f.exists("/optimizer")) {
     std::printf("optimizer       %s, step %lld |", f.attr_string("/optimizer", "type").c_str(),
