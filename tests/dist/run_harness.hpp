@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -115,12 +116,43 @@ inline std::string read_text(const std::string& path) {
   return ss.str();
 }
 
+// Polls a file until it contains `needle`; false after `seconds`.
+inline bool wait_for_text(const std::string& path, const std::string& needle, double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (read_text(path).find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 // A command running in the background (`exec`ed by sh, so `pid` is the command itself)
 // with its output in `log`, for tests that signal or kill it mid-run.
 struct BackgroundRun {
   pid_t pid = -1;
   std::string log;
   int status = -1;
+
+  BackgroundRun() = default;
+  BackgroundRun(BackgroundRun&& o) noexcept : pid(o.pid), log(std::move(o.log)), status(o.status) { o.pid = -1; }
+  BackgroundRun& operator=(BackgroundRun&&) = delete;
+  // A test that gives up half-way must not leave a job running: ask it to stop (TERM,
+  // which launch/mpirun.sh forwards), then kill everything that mentions its log's
+  // directory (mpirun and the ranks run in their own process group).
+  ~BackgroundRun() {
+    if (pid <= 0 || finished()) return;
+    ::kill(pid, SIGTERM);
+    if (wait_quietly(5)) return;
+    const std::string dir = log.substr(0, log.find_last_of('/'));
+    [[maybe_unused]] int rc = std::system(("pkill -KILL -f '" + dir + "/' 2>/dev/null").c_str());
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  bool wait_quietly(double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (!finished() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return finished();
+  }
 
   static BackgroundRun start(const std::string& command, const std::string& log) {
     BackgroundRun r;
@@ -149,15 +181,12 @@ struct BackgroundRun {
     status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     return true;
   }
-  // The exit code (128 + signal when killed by one); kills it after `seconds`.
+  // The exit code (128 + signal when killed by one); 999 when still running after
+  // `seconds` (the destructor then cleans up).
   int wait(double seconds) {
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (!finished()) {
-      if (std::chrono::steady_clock::now() > end) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-        return status = 999;
-      }
+      if (std::chrono::steady_clock::now() > end) return 999;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     return status;

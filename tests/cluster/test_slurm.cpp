@@ -1,0 +1,149 @@
+// manet under a real Slurm on this machine (cluster/local-slurm.sh: munged, slurmctld,
+// slurmd, all state in a temporary directory, started once for this binary): a batch job
+// trains to the end; a preempted job checkpoints, requeues itself and resumes to the
+// same bits as an uninterrupted run; a job that hits its time limit leaves a durable
+// checkpoint before Slurm's KillWait. Skipped, with the reason, where the cluster
+// cannot be started (not root, no apt).
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "dist/run_harness.hpp"
+
+namespace manet::testing {
+
+namespace {
+
+std::string g_slurm_conf;   // empty: no cluster
+std::string g_skip_reason;
+
+std::string slurm(const std::string& command) {
+  return "SLURM_CONF=" + g_slurm_conf + " " + command;
+}
+
+class LocalSlurm : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    dir_ = fresh_dir("slurm");
+    const CommandResult r = run_command("SLURM_LOCAL_PORT=17817 " MANET_SOURCE_DIR "/cluster/local-slurm.sh start " + dir_);
+    const auto at = r.output.find("export SLURM_CONF=");
+    if (r.exit_code != 0 || at == std::string::npos) {
+      g_skip_reason = "cannot start a local Slurm (exit " + std::to_string(r.exit_code) + "): " + r.output;
+      return;
+    }
+    g_slurm_conf = r.output.substr(at + 18, r.output.find('\n', at) - at - 18);
+  }
+  void TearDown() override {
+    if (!g_slurm_conf.empty()) run_command(MANET_SOURCE_DIR "/cluster/local-slurm.sh stop " + dir_);
+  }
+
+ private:
+  std::string dir_;
+};
+
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new LocalSlurm);
+
+struct JobState {
+  std::string state, reason, exit_code;
+};
+
+JobState job_state(const std::string& id) {
+  const CommandResult r = run_command(slurm("scontrol show job -o " + id));
+  JobState s;
+  std::smatch m;
+  if (std::regex_search(r.output, m, std::regex(R"(JobState=(\S+))"))) s.state = m[1];
+  if (std::regex_search(r.output, m, std::regex(R"(Reason=(\S+))"))) s.reason = m[1];
+  if (std::regex_search(r.output, m, std::regex(R"( ExitCode=(\S+))"))) s.exit_code = m[1];
+  return s;
+}
+
+// Polls (sbatch --wait polls after 2, 10, 42 s) until the job is in one of `states`.
+JobState wait_for_state(const std::string& id, const std::vector<std::string>& states, double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  JobState s;
+  while (std::chrono::steady_clock::now() < end) {
+    s = job_state(id);
+    for (const std::string& want : states)
+      if (s.state == want) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return s;
+}
+
+std::string submit(const std::string& options_and_script) {
+  const CommandResult r = run_command("cd " MANET_SOURCE_DIR " && MANET=" + manet_binary() + " " +
+                                      slurm("sbatch --parsable " + options_and_script));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return r.output.substr(0, r.output.find_first_of(";\n"));
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+#define REQUIRE_SLURM() \
+  if (g_slurm_conf.empty()) GTEST_SKIP() << g_skip_reason
+
+}  // namespace
+
+TEST(Slurm, ATwoTaskBatchJobTrainsToTheEnd) {
+  REQUIRE_SLURM();
+  const std::string dir = prepare_run("slurm_plain", false, 30);
+  const std::string id = submit("--output=" + dir + "/log cluster/train.sbatch " + dir + "/run.yaml --set train.batch_size=8");
+  const JobState s = wait_for_state(id, {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}, 120);
+  const std::string log = read_text(dir + "/log");
+  EXPECT_EQ(s.state, "COMPLETED") << log;
+  EXPECT_EQ(s.exit_code, "0:0") << log;
+  EXPECT_NE(log.find("(2 ranks x 8) | 30 steps"), std::string::npos) << log;
+  EXPECT_NE(log.find("done: 30 steps"), std::string::npos) << log;
+}
+
+TEST(Slurm, APreemptedJobCheckpointsRequeuesAndResumesBitwise) {
+  REQUIRE_SLURM();
+  const long steps = 4000;
+  const std::string dir = prepare_run("slurm_preempt", false, steps, "");
+  const std::string sets = " --set train.batch_size=8 --set checkpoint.every_steps=0 --set train.log_every_steps=100";
+  // The uninterrupted reference: the same 2 ranks under mpirun.
+  const CommandResult ref = run_command(std::string(MANET_MPIRUN_PATH) + " -np 2 " + manet_binary() + " train --config " +
+                                      dir + "/run.yaml" + sets + " --set checkpoint.dir=" + dir + "/straight");
+  ASSERT_EQ(ref.exit_code, 0) << ref.output;
+
+  const std::string id = submit("--output=" + dir + "/log cluster/train.sbatch " + dir + "/run.yaml" + sets);
+  ASSERT_TRUE(wait_for_text(dir + "/log", "step  300/", 60)) << read_text(dir + "/log");
+  const double t_signal = unix_now();
+  ASSERT_EQ(run_command(slurm("scancel --signal=USR1 --batch " + id)).exit_code, 0);
+  const JobState pending = wait_for_state(id, {"PENDING"}, 60);
+  const double t_pending = unix_now();
+  ASSERT_EQ(pending.state, "PENDING") << read_text(dir + "/log");
+  EXPECT_EQ(pending.reason, "BeginTime");  // requeued jobs wait ~120 s unless told otherwise
+  ASSERT_EQ(run_command(slurm("scontrol update JobId=" + id + " StartTime=now")).exit_code, 0);
+  const JobState done = wait_for_state(id, {"COMPLETED", "FAILED", "CANCELLED"}, 180);
+  const double t_done = unix_now();
+  const std::string log = read_text(dir + "/log");
+  ASSERT_EQ(done.state, "COMPLETED") << log;
+  EXPECT_NE(log.find("stopped by SIGUSR1 after step "), std::string::npos) << log;
+  EXPECT_NE(log.find("== requeueing job " + id), std::string::npos) << log;
+  EXPECT_NE(log.find("== job " + id + " start 1"), std::string::npos) << log;
+  EXPECT_NE(log.find("resuming from " + dir + "/ckpt/step-"), std::string::npos) << log;
+  expect_same_state(load_final(dir, "ckpt", steps), load_final(dir, "straight", steps));
+  std::printf("timeline: USR1 sent -> requeued (PENDING) %.2f s -> released, resumed and finished %.2f s\n",
+              t_pending - t_signal, t_done - t_pending);
+}
+
+TEST(Slurm, AJobAtItsTimeLimitLeavesADurableCheckpointWithinKillWait) {
+  REQUIRE_SLURM();
+  const std::string dir = prepare_run("slurm_timeout", false, 100000000);
+  const std::string id = submit("--time=1 -n 2 --output=" + dir + "/log --wrap='srun --mpi=pmix " + manet_binary() +
+                                " train --config " + dir + "/run.yaml --set train.batch_size=8 --set "
+                                "checkpoint.every_steps=0 --set train.log_every_steps=1000'");
+  const JobState s = wait_for_state(id, {"TIMEOUT", "COMPLETED", "FAILED", "CANCELLED"}, 200);
+  const std::string log = read_text(dir + "/log");
+  EXPECT_EQ(s.state, "TIMEOUT") << log;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(stopped by SIGTERM after step (\d+) of \d+: checkpoint (\S+) durable ([0-9.]+) s)")))
+      << log;
+  EXPECT_LT(std::stod(m[3]), 30.0) << "KillWait is 30 s";
+  EXPECT_EQ(load_final(dir, "ckpt", std::stol(m[1])).step, std::stol(m[1]));
+}
+
+}  // namespace manet::testing
