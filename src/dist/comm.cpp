@@ -2,7 +2,9 @@
 
 #include <mpi.h>
 #include <sched.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdio>
@@ -205,6 +207,17 @@ bool launched_by_mpi() {
                     " tasks but without an MPI plugin: use `srun --mpi=pmix` (or mpirun inside the allocation)",
                 ErrorKind::usage);
   return false;
+}
+
+int count_hosts(Comm& comm) {
+  char name[64] = {};
+  ::gethostname(name, sizeof name - 1);
+  std::vector<char> all(sizeof name * std::size_t(comm.size()));
+  comm.all_gather(name, all.data(), sizeof name, "all-gather of host names");
+  std::vector<std::string> hosts;
+  for (int r = 0; r < comm.size(); ++r) hosts.emplace_back(all.data() + sizeof name * std::size_t(r));
+  std::sort(hosts.begin(), hosts.end());
+  return int(std::unique(hosts.begin(), hosts.end()) - hosts.begin());
 }
 
 Session::Session(int* argc, char*** argv) {

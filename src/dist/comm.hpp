@@ -105,4 +105,7 @@ class Session {
 // True when this process looks started by mpirun/srun with a PMI/PMIx server.
 bool launched_by_mpi();
 
+// How many distinct hosts (by host name) the ranks of `comm` run on. Collective.
+int count_hosts(Comm& comm);
+
 }  // namespace manet::dist

@@ -91,12 +91,13 @@ void train(Config config, dist::Comm& comm) {
     return;
   }
   dist::GradientBuckets buckets(comm, model.grads(), model.num_params(), model.param_offsets(), cfg.dist.bucket_mb);
+  const int hosts = world > 1 ? dist::count_hosts(comm) : 1;
   if (lead)
     std::printf("model %ld parameters | %ld training samples, %ld steps/epoch of %ld (%d rank%s x %ld) | %ld steps"
                 "%s\n", model.num_params(), t.train_data.size(), sampler.steps_per_epoch(), global_batch, world,
                 world > 1 ? "s" : "", B, total_steps,
-                world > 1 ? (" | " + std::to_string(buckets.buckets().size()) + " gradient bucket(s) over " +
-                             comm.backend()).c_str() : "");
+                world > 1 ? (" | " + std::to_string(hosts) + " host(s), " + std::to_string(buckets.buckets().size()) +
+                             " gradient bucket(s) over " + comm.backend()).c_str() : "");
 
   Progress progress(cfg.checkpoint.dir + "/metrics.jsonl", total_steps, global_batch, lead);
   auto last_save = Clock::now();

@@ -98,6 +98,18 @@ TEST(Slurm, ATwoTaskBatchJobTrainsToTheEnd) {
   EXPECT_NE(log.find("done: 30 steps"), std::string::npos) << log;
 }
 
+TEST(Slurm, MpirunInsideABatchJobTrainsToTheEnd) {
+  REQUIRE_SLURM();
+  const std::string dir = prepare_run("slurm_mpirun", false, 20);
+  const std::string id =
+      submit("--output=" + dir + "/log cluster/train-mpirun.sbatch " + dir + "/run.yaml --set train.batch_size=8");
+  const JobState s = wait_for_state(id, {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}, 120);
+  const std::string log = read_text(dir + "/log");
+  EXPECT_EQ(s.state, "COMPLETED") << log;
+  EXPECT_NE(log.find("(2 ranks x 8) | 20 steps"), std::string::npos) << log;
+  EXPECT_NE(log.find("done: 20 steps"), std::string::npos) << log;
+}
+
 TEST(Slurm, APreemptedJobCheckpointsRequeuesAndResumesBitwise) {
   REQUIRE_SLURM();
   const long steps = 4000;
