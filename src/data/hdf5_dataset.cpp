@@ -16,8 +16,21 @@ std::string dims_str(const std::vector<hsize_t>& dims) {
 
 }  // namespace
 
+namespace {
+
+// A data set file that cannot be opened is bad input (exit 2), like any other bad file.
+h5::File open_dataset_file(const std::string& path) {
+  try {
+    return h5::File::open_read(path);
+  } catch (const Error& e) {
+    throw Error(e.what(), ErrorKind::usage);
+  }
+}
+
+}  // namespace
+
 Dataset load_hdf5_dataset(const std::string& path) {
-  const h5::File file = h5::File::open_read(path);
+  const h5::File file = open_dataset_file(path);
   auto refuse = [&](const std::string& dataset, const std::string& why) -> Error {
     return Error(path + ": " + dataset + ": " + why, ErrorKind::usage);
   };

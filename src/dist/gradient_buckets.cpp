@@ -31,9 +31,18 @@ GradientBuckets::GradientBuckets(Comm& comm, float* grads, long total, const std
   tickets_.assign(buckets_.size(), -1);
 }
 
+bool all_finite(const float* data, long n) {
+  float probe = 0;  // x * 0 is 0 for every finite x, NaN for NaN and +-inf
+#pragma omp simd reduction(+ : probe)
+  for (long i = 0; i < n; ++i) probe += data[i] * 0.0f;
+  return probe == 0;
+}
+
 void GradientBuckets::ready_from(long offset) {
+  if (started_ == 0) local_finite_ = true;  // a new step
   while (started_ < buckets_.size() && buckets_[started_].begin >= offset) {
     const Bucket& b = buckets_[started_];
+    local_finite_ = local_finite_ && all_finite(grads_ + b.begin, b.end - b.begin);
     tickets_[started_] = comm_.start_all_reduce(grads_ + b.begin, b.end - b.begin, DType::f32, ReduceOp::sum,
                                                 names_[started_]);
     ++started_;

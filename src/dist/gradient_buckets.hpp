@@ -37,6 +37,9 @@ class GradientBuckets {
   // Starts the remaining buckets and waits for all; returns the seconds spent waiting
   // here (communication that backward did not hide).
   double finish();
+  // Whether this rank's own gradients of the last step were all finite (checked as each
+  // bucket started, before the sum mixed in the other ranks'), to name the culprit.
+  bool local_gradients_finite() const { return local_finite_; }
 
  private:
   void progress();
@@ -47,6 +50,10 @@ class GradientBuckets {
   std::vector<std::string> names_;
   std::vector<int> tickets_;
   std::size_t started_ = 0, completed_ = 0;
+  bool local_finite_ = true;
 };
+
+// True when no value of data[0, n) is NaN or infinite.
+bool all_finite(const float* data, long n);
 
 }  // namespace manet::dist

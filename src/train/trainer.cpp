@@ -57,6 +57,20 @@ void clip_gradients(float* grads, long n, double max_norm) {
                         ErrorKind::runtime, comm.rank() == 0);
 }
 
+// The summed gradients are the same on every rank, so every rank sees a non-finite one
+// at once; rank 0 names the ranks whose own gradients were not finite.
+[[noreturn]] void stop_on_non_finite_gradients(dist::Comm& comm, bool local_finite, long step) {
+  const auto bad = comm.all_gather_one<uint8_t>(!local_finite, "all-gather of non-finite gradient flags");
+  std::string ranks;
+  for (std::size_t r = 0; r < bad.size(); ++r)
+    if (bad[r]) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+  throw CollectiveError("the gradients are not finite at step " + std::to_string(step) +
+                            (comm.size() > 1 ? " (from rank(s) " + (ranks.empty() ? "?" : ranks) + ")" : "") +
+                            "; no step was taken and no checkpoint written for it. Lower optimizer.lr or set "
+                            "train.grad_clip",
+                        ErrorKind::runtime, comm.rank() == 0);
+}
+
 }  // namespace
 
 void train(Config config, dist::Comm& comm) {
@@ -159,6 +173,7 @@ void train(Config config, dist::Comm& comm) {
     s.forward = seconds_since(t0);
 
     model.zero_grad();
+    if (faults.due(FaultKind::nan_gradient, rank, state.step + 1)) model.grads()[model.num_params() - 1] = NAN;
     model.backward(loss.backward(1.0f / float(global_batch)), false, [&](long offset) { buckets.ready_from(offset); });
     s.backward = seconds_since(t0);
     comm.wait(agreed_ticket);
@@ -167,6 +182,8 @@ void train(Config config, dist::Comm& comm) {
 
     const double batch_loss = agreed[0] / double(global_batch);
     if (!std::isfinite(batch_loss)) stop_on_non_finite_loss(comm, batch_loss, local_loss, state.step + 1);
+    if (!dist::all_finite(model.grads(), model.num_params()))
+      stop_on_non_finite_gradients(comm, buckets.local_gradients_finite(), state.step + 1);
     if (cfg.train.grad_clip > 0) clip_gradients(model.grads(), model.num_params(), cfg.train.grad_clip);
     const double lr = learning_rate(cfg.schedule, cfg.optimizer.lr, state.step, total_steps);
     optimizer.step(model.values(), model.grads(), lr);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "data/bad_datasets.hpp"
 #include "data/hdf5_dataset.hpp"
 #include "data/sampler.hpp"
 #include "io/hdf5_file.hpp"
@@ -20,26 +21,6 @@ std::string temp_path(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("manet_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return (dir / name).string();
-}
-
-// Writes /x and /y with the given HDF5 types and shapes (values zero unless given).
-void write_raw(const std::string& path, hid_t xtype, std::vector<hsize_t> xdims, hid_t ytype, std::vector<hsize_t> ydims,
-               int64_t label = 1, bool with_y = true) {
-  h5::File f = h5::File::create(path);
-  auto put = [&](const char* name, hid_t type, const std::vector<hsize_t>& dims, int64_t fill) {
-    hsize_t n = 1;
-    for (auto d : dims) n *= d;
-    std::vector<int64_t> buf(std::max<hsize_t>(n, 1), fill);  // 8 bytes per element covers every type used
-    std::vector<double> dbuf(std::max<hsize_t>(n, 1), double(fill));
-    h5::Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr));
-    h5::Handle d(H5Dcreate2(f.id(), name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    if (H5Tget_class(type) == H5T_FLOAT)
-      H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, dbuf.data());
-    else
-      H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
-  };
-  put("/x", xtype, xdims, 1);
-  if (with_y) put("/y", ytype, ydims, label);
 }
 
 std::string error_of(const std::string& path) {
@@ -79,38 +60,9 @@ TEST(Hdf5Dataset, RoundTripImagesAndTokens) {
 }
 
 TEST(Hdf5Dataset, BadFilesNameTheFileTheDatasetAndWhatWasExpected) {
-  struct Case {
-    const char* what;
-    std::function<void(const std::string&)> make;
-    std::string expected;
-  };
-  const std::vector<Case> cases = {
-      {"float64 images", [](auto& p) { write_raw(p, H5T_IEEE_F64LE, {2, 1, 2, 2}, H5T_STD_I64LE, {2}); },
-       "/x: expected float32 [N, C, H, W] (images) or int64 [N, T] (token ids), got float64 [2, 1, 2, 2]"},
-      {"3-d images", [](auto& p) { write_raw(p, H5T_IEEE_F32LE, {2, 2, 2}, H5T_STD_I64LE, {2}); },
-       "/x: expected float32 [N, C, H, W] (images) or int64 [N, T] (token ids), got float32 [2, 2, 2]"},
-      {"int32 tokens", [](auto& p) { write_raw(p, H5T_STD_I32LE, {2, 5}, H5T_STD_I64LE, {2}); }, "got int32 [2, 5]"},
-      {"float labels", [](auto& p) { write_raw(p, H5T_IEEE_F32LE, {2, 1, 2, 2}, H5T_IEEE_F32LE, {2}); },
-       "/y: expected int64 [N] labels, got float32 [2]"},
-      {"2-d labels", [](auto& p) { write_raw(p, H5T_IEEE_F32LE, {2, 1, 2, 2}, H5T_STD_I64LE, {2, 1}); },
-       "/y: expected int64 [N] labels, got int64 [2, 1]"},
-      {"count mismatch", [](auto& p) { write_raw(p, H5T_IEEE_F32LE, {3, 1, 2, 2}, H5T_STD_I64LE, {2}); },
-       "/y: has 2 labels for 3 samples in /x"},
-      {"missing /y", [](auto& p) { write_raw(p, H5T_IEEE_F32LE, {2, 1, 2, 2}, H5T_STD_I64LE, {2}, 1, false); },
-       "/y: missing"},
-      {"negative label", [](auto& p) { write_raw(p, H5T_IEEE_F32LE, {2, 1, 2, 2}, H5T_STD_I64LE, {2}, -1); },
-       "/y: label -1 of sample 0 is negative"},
-      {"empty", [](auto& p) { write_raw(p, H5T_IEEE_F32LE, {0, 1, 2, 2}, H5T_STD_I64LE, {0}); }, "/x: holds no samples"},
-      {"not HDF5", [](auto& p) { std::ofstream(p) << "x,y\n1,2\n"; }, "not a readable HDF5 file"},
-      {"truncated",
-       [](auto& p) {
-         write_raw(p, H5T_IEEE_F32LE, {200, 1, 8, 8}, H5T_STD_I64LE, {200});
-         std::filesystem::resize_file(p, std::filesystem::file_size(p) / 2);
-       },
-       "h5"},
-  };
+  const auto& cases = testing::bad_dataset_files();
   int i = 0;
-  for (const Case& c : cases) {
+  for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
     const std::string path = temp_path("bad" + std::to_string(i++) + ".h5");
     c.make(path);

@@ -1,8 +1,9 @@
-// Checkpoints that never lose a run, through the real binary on one rank: a stop by
-// each signal and a resume end bitwise equal to the straight run; a damaged newest
-// checkpoint is named and skipped; a checkpoint of another model, an unwritable
-// directory and a full disk are refused cleanly; a second Ctrl-C aborts at once.
-// (Resumes on several ranks and across world sizes: tests/dist/test_resume_ranks.cpp.)
+// Fault suite, checkpoints, through the real binary on one rank: a stop by each signal
+// and a resume end bitwise equal to the straight run; a damaged newest checkpoint is
+// named and skipped; kills during saves always leave a resumable directory; a
+// checkpoint of another model, an unwritable directory and a full disk are refused
+// cleanly; a second Ctrl-C aborts at once. (Resumes on several ranks and across world
+// sizes: tests/dist/test_resume_ranks.cpp.)
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
@@ -51,9 +52,9 @@ void flip_a_stored_weight(const std::string& path) {
 
 }  // namespace
 
-class StopSignal : public ::testing::TestWithParam<const char*> {};
+class S04S05StopSignal : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(StopSignal, StopsWithACheckpointAndResumesBitwise) {
+TEST_P(S04S05StopSignal, StopsWithinOneStepWithACheckpointAndResumesBitwise) {
   const std::string sig = GetParam();
   const std::string dir = prepare_run("resume_" + sig, false, kSteps);
   const TimedResult stopped = train_run(dir, 1, 16, "", fault(sig, 6));
@@ -75,12 +76,12 @@ TEST_P(StopSignal, StopsWithACheckpointAndResumesBitwise) {
   expect_same_state(load_final(dir, "ckpt", kSteps), straight_run());
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, StopSignal, ::testing::Values("sigterm", "sigint", "sigusr1"),
+INSTANTIATE_TEST_SUITE_P(Signals, S04S05StopSignal, ::testing::Values("sigterm", "sigint", "sigusr1"),
                          [](const auto& info) { return std::string(info.param); });
 
-class DamagedNewest : public ::testing::TestWithParam<const char*> {};
+class S07S08DamagedNewest : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(DamagedNewest, IsNamedSkippedAndTheRunEndsBitwiseEqual) {
+TEST_P(S07S08DamagedNewest, IsNamedSkippedAndTheRunEndsBitwiseEqual) {
   const std::string how = GetParam();
   const std::string dir = prepare_run("damaged_" + how, false, kSteps);
   ASSERT_EQ(train_run(dir, 1, 16, "", fault("sigterm", 7)).exit_code, 0);
@@ -106,10 +107,10 @@ TEST_P(DamagedNewest, IsNamedSkippedAndTheRunEndsBitwiseEqual) {
   expect_same_state(load_final(dir, "ckpt", kSteps), straight_run());
 }
 
-INSTANTIATE_TEST_SUITE_P(Damage, DamagedNewest, ::testing::Values("bitflip", "truncated", "config_crc"),
+INSTANTIATE_TEST_SUITE_P(Damage, S07S08DamagedNewest, ::testing::Values("bitflip", "truncated", "config_crc"),
                          [](const auto& info) { return std::string(info.param); });
 
-TEST(Resume, ACheckpointOfAnotherModelIsRefusedNamingParameterAndShapes) {
+TEST(Faults, S09_ACheckpointOfAnotherModelIsRefusedNamingParameterAndShapes) {
   const std::string dir = prepare_run("other_model", false, 3);
   ASSERT_EQ(train_run(dir, 1, 16).exit_code, 0);
   const TimedResult r = train_run(dir, 1, 16, "--set 'model.head.hidden=[9]' --set train.max_steps=6");
@@ -121,7 +122,7 @@ TEST(Resume, ACheckpointOfAnotherModelIsRefusedNamingParameterAndShapes) {
   EXPECT_FALSE(fs::exists(dir + "/ckpt/step-00000006.h5"));
 }
 
-TEST(Resume, AnUnwritableDirectoryIsRefusedBeforeTraining) {
+TEST(Faults, S11_AnUnwritableDirectoryIsRefusedBeforeTraining) {
   const std::string dir = prepare_run("unwritable", false, 3);
   write_file(dir + "/a_file", "not a directory\n");
   const TimedResult r = train_run(dir, 1, 16, "", "", "a_file/ckpt");
@@ -131,7 +132,7 @@ TEST(Resume, AnUnwritableDirectoryIsRefusedBeforeTraining) {
   EXPECT_EQ(r.output.find("step 1/"), std::string::npos) << r.output;
 }
 
-TEST(Resume, ASecondSigintAbortsAtOnceAndTheNextRunCleansUp) {
+TEST(Faults, Extra_ASecondSigintAbortsAtOnceAndTheNextRunCleansUp) {
   const std::string dir = prepare_run("second_sigint", false, 1000);
   BackgroundRun run = BackgroundRun::start(
       fault("sigint", 3) + "MANET_TEST_SAVE_PAUSE_MS=6000 " + manet_binary() + " train --config " + dir +
@@ -151,7 +152,7 @@ TEST(Resume, ASecondSigintAbortsAtOnceAndTheNextRunCleansUp) {
   EXPECT_FALSE(fs::exists(dir + "/ckpt/.step-00000003.h5.tmp")) << "stale temporary file not removed";
 }
 
-TEST(Resume, EveryMinutesWritesCheckpointsOnTheClock) {
+TEST(Faults, Extra_EveryMinutesWritesCheckpointsOnTheClock) {
   const std::string dir = prepare_run("minutes", false, 400);
   const TimedResult r = train_run(dir, 1, 16, "--set checkpoint.every_steps=0 --set checkpoint.every_minutes=0.0005");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -161,7 +162,7 @@ TEST(Resume, EveryMinutesWritesCheckpointsOnTheClock) {
   EXPECT_GE(intermediate, 1) << r.output;  // 400 steps and 100 evaluations take well over 0.03 s
 }
 
-TEST(Resume, AFullDiskFailsCleanlyKeepingThePreviousCheckpoint) {
+TEST(Faults, S10_AFullDiskFailsCleanlyKeepingThePreviousCheckpoint) {
   const std::string dir = prepare_run("full_disk", false, 20);
   const std::string mnt = dir + "/small";
   fs::create_directories(mnt);
@@ -199,7 +200,7 @@ TEST(Resume, AFullDiskFailsCleanlyKeepingThePreviousCheckpoint) {
 // to ~90 ms by the test-only pause: halfway through the file, before and after the
 // rename): every time, resume finds a checkpoint that verifies and the run ends bitwise
 // equal to the uninterrupted one.
-TEST(Resume, KilledAtRandomMomentsDuringSavesAlwaysResumesExactly) {
+TEST(Faults, S06_KilledAtRandomMomentsDuringSavesAlwaysResumesExactly) {
   std::mt19937 random(20261125);
   std::uniform_int_distribution<int> delay_ms(0, 700);
   int killed = 0;

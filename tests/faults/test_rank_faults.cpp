@@ -1,8 +1,10 @@
-// How a multi-rank job fails: never a hang, always a message that says which rank and
-// what, and a non-zero exit. Faults are injected into the real binary through the
-// test-only MANET_TEST_FAULT variable (src/train/fault_injection.hpp).
+// Fault suite, ranks: how a multi-rank job fails - never a hang, always a message that
+// says which rank and what, a non-zero exit, and nothing lost beyond the steps since the
+// last checkpoint. Faults are injected into the real binary through the test-only
+// MANET_TEST_FAULT variable (src/train/fault_injection.hpp).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "dist/run_harness.hpp"
@@ -19,7 +21,7 @@ long count_of(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-TEST(Failures, AnExceptionOnOneRankEndsTheJobWithItsRank) {
+TEST(Faults, S03_AnExceptionOnOneRankEndsTheJobWithItsRank) {
   const std::string dir = prepare_run("fail_throw", false, 50);
   const TimedResult r = train_run(dir, 2, 8, "", "MANET_TEST_FAULT=throw:rank=1:step=3 ");
   EXPECT_NE(r.exit_code, 0) << r.output;
@@ -28,15 +30,22 @@ TEST(Failures, AnExceptionOnOneRankEndsTheJobWithItsRank) {
   EXPECT_LT(r.seconds, 20) << r.output;
 }
 
-TEST(Failures, AKilledRankEndsTheJob) {
-  const std::string dir = prepare_run("fail_kill", false, 50);
-  const TimedResult r = train_run(dir, 2, 8, "", "MANET_TEST_FAULT=kill:rank=1:step=3 ");
+TEST(Faults, S01_AKilledRankEndsTheJobAndResumeContinuesExactly) {
+  const std::string dir = prepare_run("fail_kill", false, 12);
+  ASSERT_EQ(train_run(dir, 2, 8, "", "", "straight").exit_code, 0);
+  const TimedResult r = train_run(dir, 2, 8, "", "MANET_TEST_FAULT=kill:rank=1:step=5 ");
   EXPECT_NE(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("signal 9"), std::string::npos) << r.output;  // mpirun names the dead rank
-  EXPECT_LT(r.seconds, 15) << r.output;
+  EXPECT_NE(r.output.find("process rank 1 with PID"), std::string::npos) << r.output;  // mpirun names the rank
+  EXPECT_NE(r.output.find("signal 9"), std::string::npos) << r.output;
+  EXPECT_LT(r.seconds, 10) << r.output;
+  // Steps 1-4 were checkpointed (every step): resume continues as if nothing happened.
+  const TimedResult resumed = train_run(dir, 2, 8);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("ckpt/step-00000004.h5 at step 4"), std::string::npos) << resumed.output;
+  expect_same_state(load_final(dir, "ckpt", 12), load_final(dir, "straight", 12));
 }
 
-TEST(Failures, AStalledRankTimesOutNamingStepAndCollective) {
+TEST(Faults, S02_AStalledRankTimesOutNamingStepAndCollective) {
   const std::string dir = prepare_run("fail_stall", false, 50);
   const TimedResult r = train_run(dir, 2, 8, "--set dist.timeout_s=2", "MANET_TEST_FAULT=stall:rank=1:step=3 ");
   EXPECT_NE(r.exit_code, 0) << r.output;
@@ -47,7 +56,7 @@ TEST(Failures, AStalledRankTimesOutNamingStepAndCollective) {
   EXPECT_LT(r.seconds, 20) << r.output;
 }
 
-TEST(Failures, RanksWithDifferentConfigsAreRefusedAtStartUp) {
+TEST(Faults, S15_RanksWithDifferentConfigsAreRefusedAtStartUp) {
   const std::string dir = prepare_run("fail_configs", false);
   const std::string cmd = manet_binary() + " train --config " + dir + "/run.yaml";
   const CommandResult r = run_command(std::string(MANET_MPIRUN_PATH) + " -np 1 " + cmd + " : -np 1 " + cmd + " --set optimizer.lr=0.1");
@@ -56,14 +65,14 @@ TEST(Failures, RanksWithDifferentConfigsAreRefusedAtStartUp) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/ckpt/step-00000001.h5"));
 }
 
-TEST(Failures, AConfigErrorOnEveryRankIsPrintedOnce) {
+TEST(Faults, Extra_AConfigErrorOnEveryRankIsPrintedOnce) {
   const std::string dir = prepare_run("fail_key", false);
   const TimedResult r = train_run(dir, 2, 8, "--set train.bogus=1");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(count_of(r.output, "train.bogus: unknown key"), 1) << r.output;
 }
 
-TEST(Failures, ANonFiniteLossOnOneRankStopsEveryRankBeforeTheStep) {
+TEST(Faults, S12_ANonFiniteLossOnOneRankStopsEveryRankBeforeTheStep) {
   const std::string dir = prepare_run("fail_nan", false, 50);
   const TimedResult r = train_run(dir, 2, 8, "", "MANET_TEST_FAULT=nan:rank=1:step=2 ");
   EXPECT_EQ(r.exit_code, 1) << r.output;
@@ -72,12 +81,23 @@ TEST(Failures, ANonFiniteLossOnOneRankStopsEveryRankBeforeTheStep) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/ckpt/step-00000002.h5"));
 }
 
-TEST(Failures, DivergedReplicasAreCaughtAfterTheStep) {
+TEST(Faults, Extra_DivergedReplicasAreCaughtAfterTheStep) {
   const std::string dir = prepare_run("fail_diverge", false, 50);
   const TimedResult r = train_run(dir, 4, 4, "", "MANET_TEST_FAULT=diverge:rank=2:step=2 ");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_EQ(count_of(r.output, "after step 2 the parameters or optimizer state of rank(s) 2 differ from rank 0's"), 1)
       << r.output;
+}
+
+TEST(Faults, S12_ANonFiniteGradientOnOneRankStopsEveryRankBeforeTheStep) {
+  const std::string dir = prepare_run("fail_nangrad", false, 50);
+  const TimedResult r = train_run(dir, 2, 8, "", "MANET_TEST_FAULT=nangrad:rank=1:step=3 ");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(count_of(r.output, "the gradients are not finite at step 3 (from rank(s) 1)"), 1) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/ckpt/step-00000002.h5"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/ckpt/step-00000003.h5"));
+  // The last checkpoint holds no NaN: the bad step was never taken.
+  for (float v : load_final(dir, "ckpt", 2).params) ASSERT_TRUE(std::isfinite(v));
 }
 
 }  // namespace manet::testing

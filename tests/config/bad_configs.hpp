@@ -1,0 +1,40 @@
+#pragma once
+// Bad values of a valid config, one --set override each, and the words the one-line
+// error must contain. Used in process (tests/config) and through the binary (faults).
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace manet::testing {
+
+inline const std::vector<std::pair<std::vector<std::string>, std::string>>& bad_config_overrides() {
+  static const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"trian.batch_size=3"}, "run.yaml: (--set trian.batch_size) trian: unknown key"},
+      {{"train.batch_sise=3"}, "train.batch_sise: unknown key"},
+      {{"train.batch_size=0"}, "train.batch_size: must be in [1, "},
+      {{"train.batch_size=lots"}, "train.batch_size: expected an integer, got 'lots'"},
+      {{"train.epochs=-1"}, "train.epochs: must be in [1, "},
+      {{"train.shuffle=maybe"}, "train.shuffle: expected true or false, got 'maybe'"},
+      {{"train.label_smoothing=1.5"}, "train.label_smoothing: must be in [0, 0.999], got 1.5"},
+      {{"optimizer.type=adam"}, "optimizer.type: expected one of sgd, adamw, got 'adam'"},
+      {{"optimizer.lr=0"}, "optimizer.lr: must be in [1e-12, 1000], got 0"},
+      {{"optimizer.momentum=1.5"}, "optimizer.momentum: must be in [0, 1], got 1.5"},
+      {{"optimizer={type: adamw, betas: [0.9]}"}, "optimizer.betas: expected a pair [beta1, beta2]"},
+      {{"optimizer={type: adamw, momentum: 0.9}"}, "optimizer.momentum: unknown key"},
+      {{"optimizer={type: sgd, nesterov: true}"}, "optimizer.nesterov: nesterov needs a momentum > 0"},
+      {{"data.train.format=csv"}, "data.train.format: expected one of fashion_mnist, hdf5, got 'csv'"},
+      {{"data.train={format: hdf5}"}, "data.train.path: missing"},
+      {{"data.train.split=validation"}, "data.train.split: expected one of train, test, got 'validation'"},
+      {{"data.test={format: hdf5, path: a.h5, split: test}"}, "data.test.split: only for format: fashion_mnist"},
+      {{"schedule.type=linear"}, "schedule.type: expected one of constant, cosine, got 'linear'"},
+      {{"schedule.min_lr=1"}, "schedule.min_lr: must not exceed optimizer.lr"},
+      {{"checkpoint.every_steps=-5"}, "checkpoint.every_steps: must be in [0, "},
+      {{"checkpoint.keep=2"}, "checkpoint.keep: unknown key"},
+      {{"seed=-1"}, "seed: must be in [0, "},
+      {{"model.num_classes=1"}, "model.num_classes: must be in [2, "},
+      {{"train.batch_size"}, "--set train.batch_size: expected key.path=value"},
+  };
+  return cases;
+}
+
+}  // namespace manet::testing
