@@ -31,7 +31,24 @@ DatasetSpec parse_dataset(const ConfigNode& n) {
 
 }  // namespace
 
+namespace {
+Config parse_checked(const std::string& yaml, const std::string& name, const std::vector<std::string>& overrides);
+}  // namespace
+
+// Every reading error is a usage error naming the file: a yaml-cpp exception that got
+// past the checks (a conversion of an odd node) too.
 Config parse_config(const std::string& yaml, const std::string& name, const std::vector<std::string>& overrides) {
+  try {
+    return parse_checked(yaml, name, overrides);
+  } catch (const YAML::Exception& e) {
+    throw Error(name + (e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1)) + ": " + e.msg,
+                ErrorKind::usage);
+  }
+}
+
+namespace {
+
+Config parse_checked(const std::string& yaml, const std::string& name, const std::vector<std::string>& overrides) {
   const ConfigNode root = parse_yaml_config(yaml, name, overrides);
   root.allow_only({"seed", "model", "data", "train", "optimizer", "schedule", "checkpoint", "dist"});
   Config c;
@@ -124,6 +141,8 @@ Config parse_config(const std::string& yaml, const std::string& name, const std:
   c.dist.check_replicas_every = d.int_or("check_replicas_every", c.dist.check_replicas_every, 0, kBig);
   return c;
 }
+
+}  // namespace
 
 Config load_config(const std::string& file, const std::vector<std::string>& overrides) {
   return parse_config(read_config_file(file), file, overrides);

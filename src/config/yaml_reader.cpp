@@ -33,10 +33,18 @@ ConfigNode ConfigNode::at(std::size_t index) const {
   return {std::as_const(node_)[index], path, source_};
 }
 
+// The text of a map key; keys that are not plain words (a list, a map, null) are
+// refused like any other bad key, naming where they are.
+std::string ConfigNode::key_text(const YAML::Node& key) const {
+  if (!key.IsScalar()) fail("every key must be a plain name (found a " +
+                            std::string(key.IsMap() ? "map" : key.IsSequence() ? "list" : "null") + " as a key)");
+  return key.Scalar();
+}
+
 std::vector<std::string> ConfigNode::keys() const {
   std::vector<std::string> out;
   if (node_.IsMap())
-    for (const auto& kv : node_) out.push_back(kv.first.as<std::string>());
+    for (const auto& kv : node_) out.push_back(key_text(kv.first));
   return out;
 }
 
@@ -44,7 +52,7 @@ void ConfigNode::allow_only(std::initializer_list<const char*> known) const {
   if (!defined()) return;
   if (!node_.IsMap()) fail("expected a map of keys");
   for (const auto& kv : node_) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = key_text(kv.first);
     bool ok = false;
     std::string names;
     for (const char* k : known) {
@@ -181,7 +189,7 @@ std::string locate_key(const ConfigSource& source, const std::string& path) {
     if (cnode.IsMap() && cnode[p]) {
       // The key's own line is where the reader looks; a value's mark is on the same line.
       for (const auto& kv : node)
-        if (kv.first.as<std::string>() == p) line = kv.first.Mark().line;
+        if (kv.first.IsScalar() && kv.first.Scalar() == p) line = kv.first.Mark().line;
       next = cnode[p];
     } else if (cnode.IsSequence() && is_index(p) && std::stoul(p) < cnode.size()) {
       next = cnode[std::stoul(p)];

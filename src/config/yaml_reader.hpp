@@ -68,6 +68,7 @@ class ConfigNode {
 
  private:
   std::string scalar_text() const;
+  std::string key_text(const YAML::Node& key) const;
   YAML::Node node_;
   std::string path_;
   std::shared_ptr<const ConfigSource> source_;

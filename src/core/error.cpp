@@ -14,12 +14,12 @@ std::string short_path(std::string_view file) {
 }
 }  // namespace
 
-Error::Error(const std::string& message, ErrorKind kind, std::source_location where)
+Error::Error(const std::string& message, ErrorKind kind, SourceLocation where)
     : std::runtime_error(message),
       kind_(kind),
       thrown_at_(short_path(where.file_name()) + ":" + std::to_string(where.line())) {}
 
-KeyError::KeyError(std::string key, const std::string& message, std::source_location where)
+KeyError::KeyError(std::string key, const std::string& message, SourceLocation where)
     : Error(key + ": " + message, ErrorKind::usage, where), key_(std::move(key)), detail_(message) {}
 
 }  // namespace manet

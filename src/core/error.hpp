@@ -2,11 +2,30 @@
 // The one error type of the project. Library code throws it with a message that says
 // what went wrong, where, and what to do; `main` catches it, prints it with the rank,
 // and ends the job. Never `exit()` or `abort()` from library code.
-#include <source_location>
 #include <stdexcept>
 #include <string>
+#include <version>
+#if defined(__cpp_lib_source_location)
+#include <source_location>
+#endif
 
 namespace manet {
+
+// std::source_location, or the same from the compiler builtins where the library has it
+// but the compiler cannot (clang 14 with libstdc++ 12: the fuzzing build).
+#if defined(__cpp_lib_source_location)
+using SourceLocation = std::source_location;
+#else
+struct SourceLocation {
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) {
+    return SourceLocation{file, line};
+  }
+  constexpr const char* file_name() const { return file_; }
+  constexpr unsigned line() const { return line_; }
+  const char* file_ = "";
+  unsigned line_ = 0;
+};
+#endif
 
 enum class ErrorKind {
   runtime,  // exit code 1: something failed while running
@@ -16,7 +35,7 @@ enum class ErrorKind {
 class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message, ErrorKind kind = ErrorKind::runtime,
-                 std::source_location where = std::source_location::current());
+                 SourceLocation where = SourceLocation::current());
 
   ErrorKind kind() const { return kind_; }
   // "src/model/model_spec.cpp:42": where in our code it was thrown (for bug reports).
@@ -32,7 +51,7 @@ class Error : public std::runtime_error {
 class KeyError : public Error {
  public:
   KeyError(std::string key, const std::string& message,
-           std::source_location where = std::source_location::current());
+           SourceLocation where = SourceLocation::current());
   const std::string& key() const { return key_; }
   const std::string& detail() const { return detail_; }
 
@@ -56,7 +75,7 @@ class CollectiveError : public Error {
 
 // Throws Error(message) unless `condition` holds. For input checks, not invariants.
 inline void check(bool condition, const std::string& message, ErrorKind kind = ErrorKind::runtime,
-                  std::source_location where = std::source_location::current()) {
+                  SourceLocation where = SourceLocation::current()) {
   if (!condition) throw Error(message, kind, where);
 }
 

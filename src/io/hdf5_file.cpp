@@ -226,14 +226,29 @@ void File::read_rows(const std::string& dataset, hid_t mem_type, hsize_t first, 
 }
 
 namespace {
+std::string dims_text(const std::vector<hsize_t>& dims) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
 // The whole dataset, which must be stored exactly as `stored` (no silent conversions).
 template <class V>
 std::vector<V> read_all(const File& f, const std::string& dataset, const char* stored, hid_t mem_type) {
   const std::string type = f.type_name(dataset);
   if (type != stored) throw Error(f.path() + ": " + dataset + " is " + type + ", expected " + stored);
   const auto dims = f.shape(dataset);
+  // A corrupt header can claim any shape: refuse sizes the file cannot hold (even at
+  // deflate's best ratio, ~1032:1) before allocating them.
+  hsize_t file_size = 0;
+  H5Fget_filesize(f.id(), &file_size);
+  const long double limit = 1100.0L * (long double)(file_size) + (1 << 20);
+  long double bytes = sizeof(V);
   hsize_t n = 1;
-  for (hsize_t d : dims) n *= d;
+  for (hsize_t d : dims) n *= d, bytes *= (long double)(d);
+  if (bytes > limit)
+    throw Error(f.path() + ": " + dataset + " claims " + dims_text(dims) + " elements, more than a file of " +
+                std::to_string(file_size) + " bytes can hold: the file is corrupt");
   std::vector<V> out(n);
   if (n) f.read_rows(dataset, mem_type, 0, dims.empty() ? 1 : dims[0], out.data());
   return out;

@@ -83,6 +83,11 @@ TEST(Config, BadConfigsNameKeyAndFile) {
       << error_of(bad);
   EXPECT_NE(error_of("model: [\n").find("run.yaml:"), std::string::npos);
   EXPECT_NE(error_of("seed: 1\n").find("data: missing"), std::string::npos);
+  // Found by tests/fuzz: a key that is not a plain name escaped as a yaml-cpp exception.
+  const std::string odd_key = "data: {train: {format: fashion_mnist, split: train}}\nmodel: {[1]: 2}\n";
+  EXPECT_NE(error_of(odd_key).find("run.yaml:2: model: every key must be a plain name (found a list"),
+            std::string::npos)
+      << error_of(odd_key);
 }
 
 }  // namespace manet

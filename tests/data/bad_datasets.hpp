@@ -66,6 +66,13 @@ inline const std::vector<BadDatasetFile>& bad_dataset_files() {
          std::filesystem::resize_file(p, std::filesystem::file_size(p) / 2);
        },
        "h5"},
+      // Found by tests/fuzz: a corrupt header claiming 2^41 x 4 elements in a 2 KB file.
+      {"a header claiming a huge shape",
+       [](auto& p) {
+         std::filesystem::copy_file(MANET_SOURCE_DIR "/tests/fuzz/corpus/dataset/regression-huge-shape.h5", p,
+                                    std::filesystem::copy_options::overwrite_existing);
+       },
+       "elements, more than a file of 2096 bytes can hold: the file is corrupt"},
   };
   return cases;
 }

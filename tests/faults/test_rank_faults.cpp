@@ -28,6 +28,7 @@ TEST(Faults, S03_AnExceptionOnOneRankEndsTheJobWithItsRank) {
   EXPECT_NE(r.output.find("manet: error: rank 1 of 2: injected fault (MANET_TEST_FAULT) at step 3"), std::string::npos)
       << r.output;
   EXPECT_LT(r.seconds, 20) << r.output;
+  std::printf("[S03] job ended %.2f s after launch (fault at step 3), exit %d\n", r.seconds, r.exit_code);
 }
 
 TEST(Faults, S01_AKilledRankEndsTheJobAndResumeContinuesExactly) {
@@ -38,6 +39,7 @@ TEST(Faults, S01_AKilledRankEndsTheJobAndResumeContinuesExactly) {
   EXPECT_NE(r.output.find("process rank 1 with PID"), std::string::npos) << r.output;  // mpirun names the rank
   EXPECT_NE(r.output.find("signal 9"), std::string::npos) << r.output;
   EXPECT_LT(r.seconds, 10) << r.output;
+  std::printf("[S01] job ended %.2f s after launch (SIGKILL at step 5), exit %d\n", r.seconds, r.exit_code);
   // Steps 1-4 were checkpointed (every step): resume continues as if nothing happened.
   const TimedResult resumed = train_run(dir, 2, 8);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
@@ -54,6 +56,8 @@ TEST(Faults, S02_AStalledRankTimesOutNamingStepAndCollective) {
             std::string::npos)
       << r.output;
   EXPECT_LT(r.seconds, 20) << r.output;
+  std::printf("[S02] job ended %.2f s after launch (stall at step 3, dist.timeout_s 2), exit %d\n", r.seconds,
+              r.exit_code);
 }
 
 TEST(Faults, S15_RanksWithDifferentConfigsAreRefusedAtStartUp) {
