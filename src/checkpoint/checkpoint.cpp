@@ -222,6 +222,7 @@ std::string read_checkpoint_config(const std::string& path) {
 }
 
 CheckpointContents load_checkpoint(const std::string& path, const ParamTable& table) {
+  const h5::CrashNote note(path);
   CheckpointContents c;
   c.config_yaml = read_checkpoint_config(path);
   const h5::File f = h5::File::open_read(path);
