@@ -8,6 +8,8 @@ namespace manet {
 
 namespace {
 
+constexpr int64_t kMaxClasses = 1 << 24;
+
 std::string dims_str(const std::vector<hsize_t>& dims) {
   std::string s = "[";
   for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
@@ -69,6 +71,9 @@ Dataset load_hdf5_dataset(const std::string& path) {
   int64_t top = -1;
   for (std::size_t i = 0; i < d.labels.size(); ++i) {
     if (d.labels[i] < 0) throw refuse("/y", "label " + std::to_string(d.labels[i]) + " of sample " + std::to_string(i) + " is negative");
+    if (d.labels[i] >= kMaxClasses)  // found by tests/fuzz: INT64_MAX + 1 overflowed below
+      throw refuse("/y", "label " + std::to_string(d.labels[i]) + " of sample " + std::to_string(i) +
+                             " is not below " + std::to_string(kMaxClasses) + " (labels are class indices)");
     top = std::max(top, d.labels[i]);
   }
   d.num_classes = int(top + 1);

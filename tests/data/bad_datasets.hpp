@@ -66,6 +66,9 @@ inline const std::vector<BadDatasetFile>& bad_dataset_files() {
          std::filesystem::resize_file(p, std::filesystem::file_size(p) / 2);
        },
        "h5"},
+      // Found by tests/fuzz (UBSan): INT64_MAX as a label overflowed the class count.
+      {"a label of 2^63 - 1", [](auto& p) { write_raw(p, H5T_IEEE_F32LE, {2, 1, 2, 2}, H5T_STD_I64LE, {2}, INT64_MAX); },
+       "/y: label 9223372036854775807 of sample 0 is not below 16777216"},
       // Found by tests/fuzz: a corrupt header claiming 2^41 x 4 elements in a 2 KB file.
       {"a header claiming a huge shape",
        [](auto& p) {

@@ -1,4 +1,4 @@
-// Fault suite, bad input through the real binary: 33 bad configs and 15 bad data set
+// Fault suite, bad input through the real binary: 33 bad configs and 16 bad data set
 // files, each refused before anything is written, with exit code 2 and one line that
 // names the file and the key (configs) or the file and the dataset (data).
 #include <gtest/gtest.h>
@@ -96,7 +96,7 @@ TEST(Faults, S13_ThirtyThreeBadConfigsEachGetOneLineNamingKeyAndFile) {
   EXPECT_GE(cases, 30);
 }
 
-TEST(Faults, S14_FifteenBadDataSetFilesEachGetOneLineNamingFileAndDataset) {
+TEST(Faults, S14_SixteenBadDataSetFilesEachGetOneLineNamingFileAndDataset) {
   int cases = 0;
   auto run_with = [&](const std::string& name, bool tokens, const std::function<void(const std::string&)>& make,
                       const std::string& expected) {
