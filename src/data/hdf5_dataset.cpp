@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "io/crash_note.hpp"
 #include "io/hdf5_file.hpp"
 
 namespace manet {

@@ -15,6 +15,11 @@
 
 namespace manet::dist {
 
+std::string Comm::context() const {
+  if (!context_words_ || !*context_words_) return "";
+  return context_number_ >= 0 ? std::string(context_words_) + " " + std::to_string(context_number_) : context_words_;
+}
+
 void Comm::broadcast_string(std::string& s, int root, const char* what) {
   std::vector<char> bytes(s.begin(), s.end());
   broadcast_vector(bytes, root, what);
@@ -35,7 +40,7 @@ class SingleComm final : public Comm {
     if (bytes > 0) std::memmove(out, in, std::size_t(bytes));
   }
   void barrier(const char*) override {}
-  int start_all_reduce(void*, long, DType, ReduceOp, std::string) override { return 0; }
+  int start_all_reduce(void*, long, DType, ReduceOp, const char*) override { return 0; }
   bool test(int) override { return true; }
   void wait(int) override {}
   [[noreturn]] void abort(int exit_code) override {
@@ -106,11 +111,11 @@ class MpiComm final : public Comm {
     wait(t);
   }
 
-  int start_all_reduce(void* data, long count, DType type, ReduceOp op, std::string what) override {
-    const int t = new_slot(std::move(what));
-    check_mpi(MPI_Iallreduce(MPI_IN_PLACE, data, int_count(count, slots_[t].what.c_str()), mpi_type(type), mpi_op(op),
-                             comm_, &slots_[t].request),
-              slots_[t].what.c_str());
+  int start_all_reduce(void* data, long count, DType type, ReduceOp op, const char* what) override {
+    const int t = new_slot(what);
+    check_mpi(MPI_Iallreduce(MPI_IN_PLACE, data, int_count(count, what), mpi_type(type), mpi_op(op), comm_,
+                             &slots_[t].request),
+              what);
     return t;
   }
 
@@ -118,7 +123,7 @@ class MpiComm final : public Comm {
     Slot& s = slots_.at(ticket);
     if (!s.used) return true;
     int done = 0;
-    check_mpi(MPI_Test(&s.request, &done, MPI_STATUS_IGNORE), s.what.c_str());
+    check_mpi(MPI_Test(&s.request, &done, MPI_STATUS_IGNORE), s.what);
     if (done) s.used = false;
     return done;
   }
@@ -137,7 +142,7 @@ class MpiComm final : public Comm {
         char buf[160];
         std::snprintf(buf, sizeof buf, " did not complete within %g s: another rank has stalled, stopped or died "
                       "(dist.timeout_s; raise it if a rank legitimately needs longer)", timeout_s_);
-        throw Error("the " + slots_[ticket].what + (context_.empty() ? "" : " " + context_) + buf);
+        throw Error("the " + std::string(slots_[ticket].what) + with_context() + buf);
       }
       if (now > yield_after) sched_yield();
     }
@@ -152,15 +157,20 @@ class MpiComm final : public Comm {
  private:
   struct Slot {
     MPI_Request request = MPI_REQUEST_NULL;
-    std::string what;
+    const char* what = "";
     bool used = false;
   };
 
-  int new_slot(std::string what) {
+  std::string with_context() const {
+    const std::string c = context();
+    return c.empty() ? "" : " " + c;
+  }
+
+  int new_slot(const char* what) {
     std::size_t i = 0;
     while (i < slots_.size() && slots_[i].used) ++i;
     if (i == slots_.size()) slots_.emplace_back();
-    slots_[i] = Slot{MPI_REQUEST_NULL, std::move(what), true};
+    slots_[i] = Slot{MPI_REQUEST_NULL, what, true};
     return int(i);
   }
 
@@ -176,7 +186,7 @@ class MpiComm final : public Comm {
     char text[MPI_MAX_ERROR_STRING];
     int len = 0;
     MPI_Error_string(rc, text, &len);
-    throw Error(std::string("MPI failed in the ") + what + (context_.empty() ? "" : " " + context_) + ": " +
+    throw Error(std::string("MPI failed in the ") + what + with_context() + ": " +
                 std::string(text, std::size_t(len)));
   }
 

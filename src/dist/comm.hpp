@@ -42,7 +42,8 @@ class Comm {
 
   // Non-blocking in-place all-reduce; returns a ticket for test/wait. Collectives must
   // be started in the same order on every rank.
-  virtual int start_all_reduce(void* data, long count, DType type, ReduceOp op, std::string what) = 0;
+  // `what` names it in errors and must outlive the collective (a literal, or stored).
+  virtual int start_all_reduce(void* data, long count, DType type, ReduceOp op, const char* what) = 0;
   // Advances the collective (Open MPI progresses only inside MPI calls); true when done.
   virtual bool test(int ticket) = 0;
   virtual void wait(int ticket) = 0;
@@ -52,9 +53,11 @@ class Comm {
 
   void set_timeout(double seconds) { timeout_s_ = seconds; }
   double timeout() const { return timeout_s_; }
-  // Words that place a collective in the run for messages, e.g. "during step 12".
-  void set_context(std::string context) { context_ = std::move(context); }
-  const std::string& context() const { return context_; }
+  // Words that place a collective in the run for messages: set_context("during step",
+  // 12) reads "during step 12". Kept as a literal and a number, so that setting it every
+  // step allocates nothing; formatted only when an error needs it.
+  void set_context(const char* words, long number = -1) { context_words_ = words, context_number_ = number; }
+  std::string context() const;
 
   // Typed conveniences.
   template <class T>
@@ -83,7 +86,8 @@ class Comm {
 
  protected:
   double timeout_s_ = 300;
-  std::string context_;
+  const char* context_words_ = nullptr;
+  long context_number_ = -1;
 };
 
 // The process's place in the job. Created once in main: it initialises MPI when the

@@ -44,7 +44,7 @@ void GradientBuckets::ready_from(long offset) {
     const Bucket& b = buckets_[started_];
     local_finite_ = local_finite_ && all_finite(grads_ + b.begin, b.end - b.begin);
     tickets_[started_] = comm_.start_all_reduce(grads_ + b.begin, b.end - b.begin, DType::f32, ReduceOp::sum,
-                                                names_[started_]);
+                                                names_[started_].c_str());
     ++started_;
   }
   progress();

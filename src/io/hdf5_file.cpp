@@ -1,10 +1,6 @@
 #include "io/hdf5_file.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <csignal>
-#include <cstdio>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -91,34 +87,6 @@ File File::create(const std::string& path) {
   hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (id < 0) throw Error(path + ": cannot create: " + last_error());
   return File(path, Handle(id));
-}
-
-namespace {
-char g_crash_note[1024];
-struct sigaction g_previous_segv, g_previous_bus;
-
-extern "C" void on_crash_in_hdf5(int sig) {
-  [[maybe_unused]] auto n = ::write(STDERR_FILENO, g_crash_note, std::strlen(g_crash_note));
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
-}
-}  // namespace
-
-CrashNote::CrashNote(const std::string& path) {
-  std::snprintf(g_crash_note, sizeof g_crash_note,
-                "\nmanet: error: %s: HDF5 crashed reading this file: it is corrupt in a way HDF5 does not check "
-                "(replace it, or remove it so that an older one is used)\n",
-                path.c_str());
-  struct sigaction sa {};
-  sa.sa_handler = on_crash_in_hdf5;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGSEGV, &sa, &g_previous_segv);
-  sigaction(SIGBUS, &sa, &g_previous_bus);
-}
-
-CrashNote::~CrashNote() {
-  sigaction(SIGSEGV, &g_previous_segv, nullptr);
-  sigaction(SIGBUS, &g_previous_bus, nullptr);
 }
 
 File File::create_in_memory(const std::string& name) {

@@ -33,17 +33,6 @@ void quiet_errors();
 // HDF5's current error stack as one line ("" when empty).
 std::string last_error();
 
-// While one lives, a crash inside HDF5 (SIGSEGV/SIGBUS: HDF5 1.10 does not survive
-// every corrupt file, see tests/fuzz/README.md) first prints which file was being read,
-// then the process dies as it would have. Without it a rank just vanishes.
-class CrashNote {
- public:
-  explicit CrashNote(const std::string& path);
-  ~CrashNote();
-  CrashNote(const CrashNote&) = delete;
-  CrashNote& operator=(const CrashNote&) = delete;
-};
-
 class File {
  public:
   static File open_read(const std::string& path);

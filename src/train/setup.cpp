@@ -1,7 +1,5 @@
 #include "train/setup.hpp"
 
-#include <zlib.h>
-
 #include <cstdio>
 #include <filesystem>
 
@@ -15,16 +13,6 @@ namespace manet {
 namespace {
 
 void warn(const std::string& line) { std::fprintf(stderr, "manet: warning: %s\n", line.c_str()); }
-
-uint32_t crc32_of_bytes(const void* data, std::size_t bytes, uint32_t crc = 0) {
-  const auto* p = static_cast<const Bytef*>(data);
-  while (bytes > 0) {  // zlib takes a uInt length
-    const uInt n = uInt(std::min<std::size_t>(bytes, 1u << 30));
-    crc = uint32_t(crc32(crc, p, n));
-    p += n, bytes -= n;
-  }
-  return crc;
-}
 
 std::string rank_list(const std::vector<int>& ranks) {
   std::string s;
@@ -60,7 +48,7 @@ void broadcast_start(dist::Comm& comm, Training& t) {
 
 void check_same_config(dist::Comm& comm, const Config& config) {
   const std::string yaml = to_yaml(config);
-  const uint64_t mine = crc32_of_bytes(yaml.data(), yaml.size());
+  const uint64_t mine = crc32_of(yaml.data(), yaml.size());
   const auto all = comm.all_gather_one(mine, "all-gather of config checksums");
   const auto differ = ranks_differing_from_root(all);
   if (!differ.empty())
@@ -116,8 +104,8 @@ Training set_up_training(Config config, dist::Comm& comm, long global_batch) {
 }
 
 uint64_t replica_checksum(const Model<float>& model, Optimizer& optimizer) {
-  uint32_t crc = crc32_of_bytes(model.values(), std::size_t(model.num_params()) * sizeof(float));
-  for (auto& [name, values] : optimizer.slots()) crc = crc32_of_bytes(values->data(), values->size() * sizeof(float), crc);
+  uint32_t crc = crc32_of(model.values(), std::size_t(model.num_params()) * sizeof(float));
+  for (auto& [name, values] : optimizer.slots()) crc = crc32_of(values->data(), values->size() * sizeof(float), crc);
   return crc;
 }
 

@@ -43,29 +43,18 @@ void clip_gradients(float* grads, long n, double max_norm) {
   for (long i = 0; i < n; ++i) grads[i] = float(grads[i] * coef);
 }
 
-// Every rank sees the same non-finite global loss and stops together; rank 0 names the
-// ranks whose own loss was not finite.
-[[noreturn]] void stop_on_non_finite_loss(dist::Comm& comm, double loss, double local_loss, long step) {
-  const auto bad = comm.all_gather_one<uint8_t>(!std::isfinite(local_loss), "all-gather of non-finite loss flags");
+// Every rank sees the same non-finite global loss or summed gradient and stops together;
+// rank 0 names the ranks whose own contribution was not finite. `what` completes "the
+// loss is nan" / "the gradients are not finite"; `suspects` introduces the rank list.
+[[noreturn]] void stop_on_non_finite(dist::Comm& comm, const std::string& what, bool locally_bad, long step,
+                                     const char* suspects) {
+  const auto bad = comm.all_gather_one<uint8_t>(locally_bad, "all-gather of non-finite flags");
   std::string ranks;
   for (std::size_t r = 0; r < bad.size(); ++r)
     if (bad[r]) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
-  throw CollectiveError("the loss is " + std::to_string(loss) + " at step " + std::to_string(step) +
-                            (comm.size() > 1 ? " (not finite on rank(s) " + ranks + ")" : "") +
-                            "; no step was taken and no checkpoint written for it. Lower optimizer.lr or set "
-                            "train.grad_clip",
-                        ErrorKind::runtime, comm.rank() == 0);
-}
-
-// The summed gradients are the same on every rank, so every rank sees a non-finite one
-// at once; rank 0 names the ranks whose own gradients were not finite.
-[[noreturn]] void stop_on_non_finite_gradients(dist::Comm& comm, bool local_finite, long step) {
-  const auto bad = comm.all_gather_one<uint8_t>(!local_finite, "all-gather of non-finite gradient flags");
-  std::string ranks;
-  for (std::size_t r = 0; r < bad.size(); ++r)
-    if (bad[r]) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
-  throw CollectiveError("the gradients are not finite at step " + std::to_string(step) +
-                            (comm.size() > 1 ? " (from rank(s) " + (ranks.empty() ? "?" : ranks) + ")" : "") +
+  throw CollectiveError("the " + what + " at step " + std::to_string(step) +
+                            (comm.size() > 1 ? " (" + std::string(suspects) + " " + (ranks.empty() ? "?" : ranks) + ")"
+                                             : "") +
                             "; no step was taken and no checkpoint written for it. Lower optimizer.lr or set "
                             "train.grad_clip",
                         ErrorKind::runtime, comm.rank() == 0);
@@ -150,7 +139,7 @@ void train(Config config, dist::Comm& comm) {
   progress.start(state.step);
   while (state.step < total_steps) {
     if (!sampler.has_batch_at(state.epoch_offset)) end_epoch();  // resumed with a larger global batch
-    comm.set_context("during step " + std::to_string(state.step + 1));
+    comm.set_context("during step", state.step + 1);
     faults.at_step_start(rank, state.step + 1);
     StepTimes s;
     auto t0 = Clock::now();
@@ -181,9 +170,12 @@ void train(Config config, dist::Comm& comm) {
     s.comm = seconds_since(t0);
 
     const double batch_loss = agreed[0] / double(global_batch);
-    if (!std::isfinite(batch_loss)) stop_on_non_finite_loss(comm, batch_loss, local_loss, state.step + 1);
+    if (!std::isfinite(batch_loss))
+      stop_on_non_finite(comm, "loss is " + std::to_string(batch_loss), !std::isfinite(local_loss), state.step + 1,
+                         "not finite on rank(s)");
     if (!dist::all_finite(model.grads(), model.num_params()))
-      stop_on_non_finite_gradients(comm, buckets.local_gradients_finite(), state.step + 1);
+      stop_on_non_finite(comm, "gradients are not finite", !buckets.local_gradients_finite(), state.step + 1,
+                         "from rank(s)");
     if (cfg.train.grad_clip > 0) clip_gradients(model.grads(), model.num_params(), cfg.train.grad_clip);
     const double lr = learning_rate(cfg.schedule, cfg.optimizer.lr, state.step, total_steps);
     optimizer.step(model.values(), model.grads(), lr);

@@ -1,0 +1,17 @@
+#pragma once
+#include <string>
+
+namespace manet::h5 {
+
+// While one lives, a crash inside HDF5 (SIGSEGV/SIGBUS: HDF5 1.10 does not survive
+// every corrupt file, see tests/fuzz/README.md) first prints which file was being read,
+// then the process dies as it would have. Without it a rank just vanishes.
+class CrashNote {
+ public:
+  explicit CrashNote(const std::string& path);
+  ~CrashNote();
+  CrashNote(const CrashNote&) = delete;
+  CrashNote& operator=(const CrashNote&) = delete;
+};
+
+}  // namespace manet::h5
