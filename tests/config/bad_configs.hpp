@@ -7,6 +7,27 @@
 
 namespace manet::testing {
 
+// A valid config (Fashion-MNIST data) the bad cases start from; checkpoints go to
+// `checkpoint_dir`.
+inline std::string good_config_yaml(const std::string& checkpoint_dir) {
+  return R"(seed: 3
+model:
+  blocks:
+    - conv: {channels: 8, kernel: 3}
+    - pool_attention: {pool: max, size: 2, heads: 2}
+  head: {hidden: [16], activation: relu, dropout: 0.1}
+  num_classes: 10
+data:
+  train: {format: fashion_mnist, split: train}
+  test: {format: fashion_mnist, split: test}
+train:
+  batch_size: 32
+  epochs: 2
+optimizer: {type: sgd, lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0001}
+checkpoint: {dir: )" + checkpoint_dir + R"(, every_steps: 100}
+)";
+}
+
 inline const std::vector<std::pair<std::vector<std::string>, std::string>>& bad_config_overrides() {
   static const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"trian.batch_size=3"}, "run.yaml: (--set trian.batch_size) trian: unknown key"},

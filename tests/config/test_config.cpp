@@ -10,22 +10,7 @@ namespace manet {
 
 namespace {
 
-const std::string kGood = R"(seed: 3
-model:
-  blocks:
-    - conv: {channels: 8, kernel: 3}
-    - pool_attention: {pool: max, size: 2, heads: 2}
-  head: {hidden: [16], activation: relu, dropout: 0.1}
-  num_classes: 10
-data:
-  train: {format: fashion_mnist, split: train}
-  test: {format: fashion_mnist, split: test}
-train:
-  batch_size: 32
-  epochs: 2
-optimizer: {type: sgd, lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0001}
-checkpoint: {dir: /tmp/x, every_steps: 100}
-)";
+const std::string kGood = testing::good_config_yaml("/tmp/x");
 
 std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
   try {

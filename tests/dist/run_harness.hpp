@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -193,6 +195,19 @@ struct BackgroundRun {
   }
   void signal(int sig) const { ::kill(pid, sig); }
 };
+
+// The largest absolute difference between two buffers of the same size.
+inline double worst_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) worst = std::max(worst, double(std::abs(a[i] - b[i])));
+  return worst;
+}
+
+// The environment prefix that injects a test-only fault (src/train/fault_injection.hpp).
+inline std::string fault(const std::string& kind, int rank, long step) {
+  return "MANET_TEST_FAULT=" + kind + ":rank=" + std::to_string(rank) + ":step=" + std::to_string(step) + " ";
+}
 
 // Every parameter, optimizer slot and counter of two checkpoints, bitwise.
 inline void expect_same_state(const CheckpointContents& a, const CheckpointContents& b) {

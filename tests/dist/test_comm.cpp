@@ -95,7 +95,7 @@ TEST(Comm, NonBlockingAllReducesCompleteInAnyOrder) {
 TEST(Comm, StalledPeerTimesOutNamingTheCollective) {
   dist::Comm& c = world();
   if (c.size() < 2) GTEST_SKIP() << "needs two ranks";
-  c.set_context("during step 7");
+  c.set_context("during step", 7);
   const double saved = c.timeout();
   if (c.rank() == 0) {
     c.set_timeout(0.3);
@@ -112,7 +112,7 @@ TEST(Comm, StalledPeerTimesOutNamingTheCollective) {
   }
   c.barrier("test barrier");  // rank 1's first barrier matches rank 0's abandoned one
   if (c.rank() != 0) c.barrier("second barrier");
-  c.set_context("");
+  c.set_context(nullptr);
 }
 
 // --- gradient buckets -------------------------------------------------------------

@@ -16,12 +16,6 @@ namespace {
 
 constexpr long kSteps = 6, kGlobalBatch = 16;
 
-double worst_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double worst = 0;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) worst = std::max(worst, double(std::abs(a[i] - b[i])));
-  return worst;
-}
 
 void expect_same_run(bool tokens) {
   const std::string dir = prepare_run(tokens ? "equiv_tokens" : "equiv_image", tokens, kSteps);

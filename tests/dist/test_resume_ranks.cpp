@@ -16,16 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr long kSteps = 10;
 
-std::string fault(const std::string& kind, int rank, long step) {
-  return "MANET_TEST_FAULT=" + kind + ":rank=" + std::to_string(rank) + ":step=" + std::to_string(step) + " ";
-}
 
-double worst_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double worst = 0;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) worst = std::max(worst, double(std::abs(a[i] - b[i])));
-  return worst;
-}
 
 }  // namespace
 

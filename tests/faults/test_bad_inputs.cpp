@@ -16,24 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string good_config(const std::string& dir) {
-  return R"(seed: 3
-model:
-  blocks:
-    - conv: {channels: 8, kernel: 3}
-    - pool_attention: {pool: max, size: 2, heads: 2}
-  head: {hidden: [16], activation: relu, dropout: 0.1}
-  num_classes: 10
-data:
-  train: {format: fashion_mnist, split: train}
-  test: {format: fashion_mnist, split: test}
-train:
-  batch_size: 32
-  epochs: 2
-optimizer: {type: sgd, lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0001}
-checkpoint: {dir: )" + dir + R"(/ckpt, every_steps: 100}
-)";
-}
+std::string good_config(const std::string& dir) { return good_config_yaml(dir + "/ckpt"); }
 
 std::vector<std::string> error_lines(const std::string& output) {
   std::vector<std::string> lines;

@@ -33,9 +33,6 @@ const CheckpointContents& straight_run() {
   return c;
 }
 
-std::string fault(const std::string& kind, long step) {
-  return "MANET_TEST_FAULT=" + kind + ":rank=0:step=" + std::to_string(step) + " ";
-}
 
 // Flips one byte inside the stored values of the classifier's weight.
 void flip_a_stored_weight(const std::string& path) {
@@ -57,7 +54,7 @@ class S04S05StopSignal : public ::testing::TestWithParam<const char*> {};
 TEST_P(S04S05StopSignal, StopsWithinOneStepWithACheckpointAndResumesBitwise) {
   const std::string sig = GetParam();
   const std::string dir = prepare_run("resume_" + sig, false, kSteps);
-  const TimedResult stopped = train_run(dir, 1, 16, "", fault(sig, 6));
+  const TimedResult stopped = train_run(dir, 1, 16, "", fault(sig, 0, 6));
   ASSERT_EQ(stopped.exit_code, 0) << stopped.output;
   std::string upper = "SIG" + sig.substr(3);
   for (char& ch : upper) ch = char(std::toupper(ch));
@@ -84,7 +81,7 @@ class S07S08DamagedNewest : public ::testing::TestWithParam<const char*> {};
 TEST_P(S07S08DamagedNewest, IsNamedSkippedAndTheRunEndsBitwiseEqual) {
   const std::string how = GetParam();
   const std::string dir = prepare_run("damaged_" + how, false, kSteps);
-  ASSERT_EQ(train_run(dir, 1, 16, "", fault("sigterm", 7)).exit_code, 0);
+  ASSERT_EQ(train_run(dir, 1, 16, "", fault("sigterm", 0, 7)).exit_code, 0);
   const std::string newest = dir + "/ckpt/step-00000007.h5";
   ASSERT_TRUE(fs::exists(newest));
   if (how == "bitflip") {
@@ -135,7 +132,7 @@ TEST(Faults, S11_AnUnwritableDirectoryIsRefusedBeforeTraining) {
 TEST(Faults, Extra_ASecondSigintAbortsAtOnceAndTheNextRunCleansUp) {
   const std::string dir = prepare_run("second_sigint", false, 1000);
   BackgroundRun run = BackgroundRun::start(
-      fault("sigint", 3) + "MANET_TEST_SAVE_PAUSE_MS=6000 " + manet_binary() + " train --config " + dir +
+      fault("sigint", 0, 3) + "MANET_TEST_SAVE_PAUSE_MS=6000 " + manet_binary() + " train --config " + dir +
           "/run.yaml --set checkpoint.every_steps=0",
       dir + "/log");
   ASSERT_TRUE(run.wait_for("SIGINT again aborts", 20)) << read_text(run.log);
