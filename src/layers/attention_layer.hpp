@@ -25,7 +25,8 @@ class AttentionLayer : public Layer<T> {
   T *dwqkv_ = nullptr, *dbqkv_ = nullptr, *dwproj_ = nullptr, *dbproj_ = nullptr, *dgamma_ = nullptr;
   Activations<T> input_;
   std::vector<T> y_, qkv_, o_, z_;  // (N, C, P), (N, 3C, P), (N, C, P), (N, C, P)
-  std::vector<T> scratch_;          // 2 (P, P) + 5 (C, P): one sample's workspaces
+  std::vector<T> lse_;              // (N, heads, P): each attention row's log-sum-exp
+  std::vector<T> scratch_;          // one head's panels + 5 (C, P): one sample's workspaces
   std::vector<T> dx_;
 };
 

@@ -1,0 +1,285 @@
+#pragma once
+// The per-(sample, head) core of attention, O = V softmax(QᵀK/√d)ᵀ, fused so that no
+// P×P matrix is ever stored: queries are taken R = 4 at a time, and their scores against
+// every key (R×P, a few KB) stay in L1 while the softmax and the products with V run on
+// them. Backward recomputes the scores from Q and K and the row log-sum-exp saved by
+// forward (FlashAttention-2's recipe):
+//   A = exp(S − lse),  dA = dOᵀV,  dS = A ∘ (dA − D) with D_p = dO_p · O_p,
+//   dV += dO A,  dK += Q dS / √d,  dQ = K dSᵀ / √d.
+// Q, K, V, O and their gradients are (d, P) with row stride P. Each is first copied into
+// a (d, Pp) panel, Pp = P rounded up to the vector width, with zero padding, so the three
+// micro-kernels below run on whole vectors (GCC vector extensions: AVX2 with
+// -march=x86-64-v3, SSE pairs without it). Masked keys get weight exactly 0.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "kernels/cpu/fast_exp.hpp"
+
+namespace manet::cpu {
+
+template <class T>
+struct Lanes {
+  typedef T V __attribute__((vector_size(32)));
+  static constexpr int W = 32 / sizeof(T);
+};
+
+constexpr int kQueryBlock = 4;  // R: queries per block
+
+template <class T>
+inline typename Lanes<T>::V load_v(const T* p) {
+  typename Lanes<T>::V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <class T>
+inline void store_v(T* p, typename Lanes<T>::V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// Sum of the lanes: halves added as 16-byte vectors first (one vextract + one add).
+template <class T>
+inline T sum_lanes(typename Lanes<T>::V v) {
+  typedef T Half __attribute__((vector_size(16)));
+  Half lo, hi;
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  const Half h = lo + hi;
+  T s = 0;
+  for (int i = 0; i < Lanes<T>::W / 2; ++i) s += h[i];
+  return s;
+}
+
+inline int padded_positions(int P, int W) { return (P + W - 1) / W * W; }
+
+// out (R, Pp) = aᵀ B: out[r][q] = Σ_k a[k][r] B[k][q]; a and B are (d, Pp) panels, a
+// already offset to the block's first column.
+template <class T>
+void block_scores(T* out, const T* a, const T* B, int d, int Pp) {
+  using V = typename Lanes<T>::V;
+  constexpr int W = Lanes<T>::W, R = kQueryBlock;
+  int q = 0;
+  for (; q + 2 * W <= Pp; q += 2 * W) {
+    V acc[R][2] = {};
+    for (int k = 0; k < d; ++k) {
+      const V b0 = load_v(B + long(k) * Pp + q), b1 = load_v(B + long(k) * Pp + q + W);
+      const T* ak = a + long(k) * Pp;
+      for (int r = 0; r < R; ++r) {
+        acc[r][0] += ak[r] * b0;
+        acc[r][1] += ak[r] * b1;
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      store_v(out + long(r) * Pp + q, acc[r][0]);
+      store_v(out + long(r) * Pp + q + W, acc[r][1]);
+    }
+  }
+  if (q < Pp) {
+    V acc[R] = {};
+    for (int k = 0; k < d; ++k) {
+      const V b0 = load_v(B + long(k) * Pp + q);
+      const T* ak = a + long(k) * Pp;
+      for (int r = 0; r < R; ++r) acc[r] += ak[r] * b0;
+    }
+    for (int r = 0; r < R; ++r) store_v(out + long(r) * Pp + q, acc[r]);
+  }
+}
+
+// out (d, Pp) += a Bblk: out[k][q] += Σ_r a[k][r] Bblk[r][q]; a is a (d, Pp) panel
+// offset to the block's first column, Bblk is (R, Pp).
+template <class T>
+void block_rank_update(T* out, const T* a, const T* Bblk, int d, int Pp) {
+  using V = typename Lanes<T>::V;
+  constexpr int W = Lanes<T>::W, R = kQueryBlock;
+  int q = 0;
+  for (; q + 2 * W <= Pp; q += 2 * W) {
+    V b[R][2];
+    for (int r = 0; r < R; ++r) {
+      b[r][0] = load_v(Bblk + long(r) * Pp + q);
+      b[r][1] = load_v(Bblk + long(r) * Pp + q + W);
+    }
+    for (int k = 0; k < d; ++k) {
+      T* ok = out + long(k) * Pp + q;
+      V o0 = load_v(ok), o1 = load_v(ok + W);
+      const T* ak = a + long(k) * Pp;
+      for (int r = 0; r < R; ++r) {
+        o0 += ak[r] * b[r][0];
+        o1 += ak[r] * b[r][1];
+      }
+      store_v(ok, o0);
+      store_v(ok + W, o1);
+    }
+  }
+  if (q < Pp) {
+    V b[R];
+    for (int r = 0; r < R; ++r) b[r] = load_v(Bblk + long(r) * Pp + q);
+    for (int k = 0; k < d; ++k) {
+      T* ok = out + long(k) * Pp + q;
+      V o0 = load_v(ok);
+      const T* ak = a + long(k) * Pp;
+      for (int r = 0; r < R; ++r) o0 += ak[r] * b[r];
+      store_v(ok, o0);
+    }
+  }
+}
+
+// out[k][r] = scale Σ_q Bblk[r][q] C[k][q] for r < rows; out has row stride ldo and is
+// offset to the block's first column; C is a (d, Pp) panel.
+template <class T>
+void block_reduce(T* out, long ldo, int rows, const T* Bblk, const T* C, int d, int Pp, T scale) {
+  using V = typename Lanes<T>::V;
+  constexpr int W = Lanes<T>::W, R = kQueryBlock;
+  int k = 0;
+  for (; k + 2 <= d; k += 2) {
+    V acc[2][R] = {};
+    const T *c0 = C + long(k) * Pp, *c1 = c0 + Pp;
+    for (int q = 0; q < Pp; q += W) {
+      const V x0 = load_v(c0 + q), x1 = load_v(c1 + q);
+      for (int r = 0; r < R; ++r) {
+        const V b = load_v(Bblk + long(r) * Pp + q);
+        acc[0][r] += b * x0;
+        acc[1][r] += b * x1;
+      }
+    }
+    for (int r = 0; r < rows; ++r) {
+      out[long(k) * ldo + r] = scale * sum_lanes<T>(acc[0][r]);
+      out[long(k + 1) * ldo + r] = scale * sum_lanes<T>(acc[1][r]);
+    }
+  }
+  if (k < d) {
+    V acc[R] = {};
+    const T* c0 = C + long(k) * Pp;
+    for (int q = 0; q < Pp; q += W)
+      for (int r = 0; r < R; ++r) acc[r] += load_v(Bblk + long(r) * Pp + q) * load_v(c0 + q);
+    for (int r = 0; r < rows; ++r) out[long(k) * ldo + r] = scale * sum_lanes<T>(acc[r]);
+  }
+}
+
+// (d, P) rows with stride P → (d, Pp) panel, times `scale`, zero padded.
+template <class T>
+void to_panel(T* panel, const T* src, int d, int P, int Pp, T scale = T(1)) {
+  for (int k = 0; k < d; ++k) {
+    T* dst = panel + long(k) * Pp;
+    const T* s = src + long(k) * P;
+    for (int q = 0; q < P; ++q) dst[q] = scale * s[q];
+    std::fill(dst + P, dst + Pp, T(0));
+  }
+}
+
+// Workspace of one (sample, head); sizes from head_scratch_size().
+template <class T>
+struct HeadScratch {
+  T *qp, *kp, *vp, *dop, *dkp, *dvp;  // (d, Pp) panels
+  T *scores, *dscores;               // (R, Pp) blocks
+  T *keep, *row_d;                   // (Pp): 1 for a valid key, 0 else; (P): D_p
+
+  static long size(int d, int P) {
+    const long Pp = padded_positions(P, Lanes<T>::W);
+    return 6 * d * Pp + 2 * kQueryBlock * Pp + 2 * Pp;
+  }
+  HeadScratch(T* base, int d, int P) {
+    const long Pp = padded_positions(P, Lanes<T>::W), panel = long(d) * Pp;
+    T** parts[] = {&qp, &kp, &vp, &dop, &dkp, &dvp};
+    for (T** p : parts) *p = base, base += panel;
+    scores = base, base += kQueryBlock * Pp;
+    dscores = base, base += kQueryBlock * Pp;
+    keep = base, base += Pp;
+    row_d = base;
+  }
+};
+
+template <class T>
+void fill_keep(T* keep, const uint8_t* key_mask, int P, int Pp) {
+  for (int q = 0; q < Pp; ++q) keep[q] = q < P && (!key_mask || key_mask[q]) ? T(1) : T(0);
+}
+
+// o (d, P) = head output; lse (P) = log Σ_q exp(S[p][q]) over valid keys, for backward.
+template <class T>
+void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, const uint8_t* key_mask, int d,
+                            int P, HeadScratch<T> ws) {
+  const int Pp = padded_positions(P, Lanes<T>::W), R = kQueryBlock;
+  to_panel(ws.qp, q, d, P, Pp, T(1) / std::sqrt(T(d)));
+  to_panel(ws.kp, k, d, P, Pp);
+  to_panel(ws.vp, v, d, P, Pp);
+  fill_keep(ws.keep, key_mask, P, Pp);
+  const T* keep = ws.keep;
+  for (int p0 = 0; p0 < P; p0 += R) {
+    const int rows = std::min(R, P - p0);
+    block_scores(ws.scores, ws.qp + p0, ws.kp, d, Pp);
+    for (int r = 0; r < R; ++r) {
+      T* s = ws.scores + long(r) * Pp;
+      if (r >= rows) {
+        std::fill(s, s + Pp, T(0));
+        continue;
+      }
+      constexpr T minus_inf = -std::numeric_limits<T>::infinity();
+      T top = minus_inf;
+#pragma omp simd reduction(max : top)
+      for (int j = 0; j < Pp; ++j) {
+        const T sj = keep[j] != T(0) ? s[j] : minus_inf;
+        top = top > sj ? top : sj;
+      }
+      T sum = 0;
+#pragma omp simd reduction(+ : sum)
+      for (int j = 0; j < Pp; ++j) {
+        s[j] = keep[j] != T(0) ? exp_of(s[j] - top) : T(0);
+        sum += s[j];
+      }
+      const T inv = T(1) / sum;
+#pragma omp simd
+      for (int j = 0; j < Pp; ++j) s[j] *= inv;
+      lse[p0 + r] = top + std::log(sum);
+    }
+    block_reduce(o + p0, P, rows, ws.scores, ws.vp, d, Pp, T(1));
+  }
+}
+
+// dq, dk, dv (d, P) are overwritten. o and lse are forward's; do_ is dL/dO.
+template <class T>
+void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const T* v, const T* o, const T* do_,
+                             const T* lse, const uint8_t* key_mask, int d, int P, HeadScratch<T> ws) {
+  const int Pp = padded_positions(P, Lanes<T>::W), R = kQueryBlock;
+  const T scale = T(1) / std::sqrt(T(d));
+  to_panel(ws.qp, q, d, P, Pp, scale);
+  to_panel(ws.kp, k, d, P, Pp);
+  to_panel(ws.vp, v, d, P, Pp);
+  to_panel(ws.dop, do_, d, P, Pp);
+  std::fill(ws.dkp, ws.dkp + long(d) * Pp, T(0));
+  std::fill(ws.dvp, ws.dvp + long(d) * Pp, T(0));
+  fill_keep(ws.keep, key_mask, P, Pp);
+  std::fill(ws.row_d, ws.row_d + P, T(0));
+  for (int c = 0; c < d; ++c)
+    for (int p = 0; p < P; ++p) ws.row_d[p] += do_[long(c) * P + p] * o[long(c) * P + p];
+  const T* keep = ws.keep;
+  for (int p0 = 0; p0 < P; p0 += R) {
+    const int rows = std::min(R, P - p0);
+    block_scores(ws.scores, ws.qp + p0, ws.kp, d, Pp);    // S
+    block_scores(ws.dscores, ws.dop + p0, ws.vp, d, Pp);  // dA
+    for (int r = 0; r < R; ++r) {
+      T *a = ws.scores + long(r) * Pp, *ds = ws.dscores + long(r) * Pp;
+      if (r >= rows) {
+        std::fill(a, a + Pp, T(0));
+        std::fill(ds, ds + Pp, T(0));
+        continue;
+      }
+      const T m = lse[p0 + r], dp = ws.row_d[p0 + r];
+#pragma omp simd
+      for (int j = 0; j < Pp; ++j) {
+        a[j] = keep[j] != T(0) ? exp_of(a[j] - m) : T(0);
+        ds[j] = a[j] * (ds[j] - dp);
+      }
+    }
+    block_rank_update(ws.dvp, ws.dop + p0, ws.scores, d, Pp);   // dV += dO A
+    block_rank_update(ws.dkp, ws.qp + p0, ws.dscores, d, Pp);   // dK += (Q/√d) dS
+    block_reduce(dq + p0, P, rows, ws.dscores, ws.kp, d, Pp, scale);  // dQ = K dSᵀ/√d
+  }
+  for (int c = 0; c < d; ++c) {
+    std::copy(ws.dkp + long(c) * Pp, ws.dkp + long(c) * Pp + P, dk + long(c) * P);
+    std::copy(ws.dvp + long(c) * Pp, ws.dvp + long(c) * Pp + P, dv + long(c) * P);
+  }
+}
+
+}  // namespace manet::cpu

@@ -1,0 +1,139 @@
+// The fused attention core (kernels/cpu/attention_core.hpp) against a plain textbook
+// implementation in double that stores the whole P×P map: forward output and all three
+// input gradients, over head sizes and position counts that exercise every vector tail
+// and query-block tail, with and without key masks. (The layer-level finite-difference
+// checks in test_grad_layers.cpp cover the same code in double from another side.)
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "kernels/cpu/attention_core.hpp"
+
+namespace {
+
+struct Reference {
+  std::vector<double> o, dq, dk, dv;
+};
+
+// q, k, v, dO: (d, P). Masked keys get weight 0; every row has a valid key.
+Reference reference_attention(const std::vector<double>& q, const std::vector<double>& k,
+                              const std::vector<double>& v, const std::vector<double>& dO,
+                              const std::vector<uint8_t>& mask, int d, int P) {
+  const double scale = 1 / std::sqrt(double(d));
+  std::vector<double> A(size_t(P) * P), dS(size_t(P) * P);
+  for (int p = 0; p < P; ++p) {
+    double top = -INFINITY, sum = 0;
+    for (int j = 0; j < P; ++j) {
+      double s = 0;
+      for (int c = 0; c < d; ++c) s += q[c * P + p] * k[c * P + j];
+      A[p * P + j] = s * scale;
+      if (mask.empty() || mask[j]) top = std::max(top, A[p * P + j]);
+    }
+    for (int j = 0; j < P; ++j) sum += A[p * P + j] = (mask.empty() || mask[j]) ? std::exp(A[p * P + j] - top) : 0;
+    for (int j = 0; j < P; ++j) A[p * P + j] /= sum;
+  }
+  Reference r{std::vector<double>(size_t(d) * P), std::vector<double>(size_t(d) * P),
+              std::vector<double>(size_t(d) * P), std::vector<double>(size_t(d) * P)};
+  for (int c = 0; c < d; ++c)
+    for (int p = 0; p < P; ++p)
+      for (int j = 0; j < P; ++j) {
+        r.o[c * P + p] += A[p * P + j] * v[c * P + j];
+        r.dv[c * P + j] += dO[c * P + p] * A[p * P + j];
+      }
+  for (int p = 0; p < P; ++p) {
+    double dot = 0;
+    for (int j = 0; j < P; ++j) {
+      double da = 0;
+      for (int c = 0; c < d; ++c) da += dO[c * P + p] * v[c * P + j];
+      dS[p * P + j] = da;
+      dot += da * A[p * P + j];
+    }
+    for (int j = 0; j < P; ++j) dS[p * P + j] = A[p * P + j] * (dS[p * P + j] - dot);
+  }
+  for (int c = 0; c < d; ++c)
+    for (int p = 0; p < P; ++p)
+      for (int j = 0; j < P; ++j) {
+        r.dq[c * P + p] += scale * dS[p * P + j] * k[c * P + j];
+        r.dk[c * P + j] += scale * dS[p * P + j] * q[c * P + p];
+      }
+  return r;
+}
+
+template <class T>
+void expect_matches(int d, int P, bool masked, double tolerance) {
+  std::mt19937 gen(unsigned(d * 1000 + P));
+  std::normal_distribution<double> normal(0, 1.5);
+  auto random = [&](int n) {
+    std::vector<double> x(n);
+    for (double& e : x) e = normal(gen);
+    return x;
+  };
+  const auto q = random(d * P), k = random(d * P), v = random(d * P), dO = random(d * P);
+  std::vector<uint8_t> mask;
+  if (masked) {
+    mask.assign(P, 1);
+    for (int j = 0; j < P; ++j) mask[j] = (j % 3 == 1 || j == P - 1) ? 0 : 1;
+  }
+  const Reference ref = reference_attention(q, k, v, dO, mask, d, P);
+
+  auto as_t = [](const std::vector<double>& x) { return std::vector<T>(x.begin(), x.end()); };
+  const auto qt = as_t(q), kt = as_t(k), vt = as_t(v), dOt = as_t(dO);
+  std::vector<T> o(d * P), lse(P), dq(d * P, T(7)), dk(d * P, T(7)), dv(d * P, T(7));
+  std::vector<T> ws(manet::cpu::HeadScratch<T>::size(d, P), T(-3));  // garbage must not leak
+  const uint8_t* m = masked ? mask.data() : nullptr;
+  manet::cpu::attention_head_forward(o.data(), lse.data(), qt.data(), kt.data(), vt.data(), m, d, P,
+                                     manet::cpu::HeadScratch<T>(ws.data(), d, P));
+  manet::cpu::attention_head_backward(dq.data(), dk.data(), dv.data(), qt.data(), kt.data(), vt.data(), o.data(),
+                                      dOt.data(), lse.data(), m, d, P, manet::cpu::HeadScratch<T>(ws.data(), d, P));
+  auto compare = [&](const char* what, const std::vector<T>& got, const std::vector<double>& want) {
+    double worst = 0, scale = 1e-3;
+    for (double w : want) scale = std::max(scale, std::abs(w));
+    for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(double(got[i]) - want[i]));
+    EXPECT_LT(worst / scale, tolerance) << what << " d=" << d << " P=" << P << " masked=" << masked;
+  };
+  compare("O", o, ref.o);
+  compare("dQ", dq, ref.dq);
+  compare("dK", dk, ref.dk);
+  compare("dV", dv, ref.dv);
+  if (masked)
+    for (int c = 0; c < d; ++c)
+      for (int j = 0; j < P; ++j)
+        if (!mask[j]) {
+          ASSERT_EQ(dk[c * P + j], T(0)) << "a masked key got a gradient";
+          ASSERT_EQ(dv[c * P + j], T(0)) << "a masked value got a gradient";
+        }
+}
+
+TEST(AttentionCore, FloatMatchesTextbookAttention) {
+  for (int d : {1, 3, 8, 16})
+    for (int P : {1, 5, 13, 49, 196})
+      for (bool masked : {false, true})
+        if (!(masked && P < 3)) expect_matches<float>(d, P, masked, 2e-5);
+}
+
+TEST(AttentionCore, DoubleMatchesTextbookAttention) {
+  for (int d : {2, 5, 16})
+    for (int P : {3, 7, 49})
+      for (bool masked : {false, true}) expect_matches<double>(d, P, masked, 1e-12);
+}
+
+TEST(AttentionCore, MeetsItsToleranceOnlyWhenCorrect) {
+  // The comparison is sensitive: a reference with a 1e-3 scale error is caught.
+  std::vector<double> x(8 * 13, 1.0);
+  const auto ref = reference_attention(x, x, x, x, {}, 8, 13);
+  EXPECT_GT(ref.o.size(), 0u);
+  std::vector<float> o(8 * 13), lse(13);
+  std::vector<float> ws(manet::cpu::HeadScratch<float>::size(8, 13));
+  std::vector<float> xf(x.begin(), x.end());
+  for (float& e : xf) e *= 1.001f;
+  manet::cpu::attention_head_forward(o.data(), lse.data(), xf.data(), xf.data(), xf.data(), nullptr, 8, 13,
+                                     manet::cpu::HeadScratch<float>(ws.data(), 8, 13));
+  double worst = 0;
+  for (size_t i = 0; i < o.size(); ++i) worst = std::max(worst, std::abs(double(o[i]) - ref.o[i]));
+  EXPECT_GT(worst, 2e-5);
+}
+
+}  // namespace
