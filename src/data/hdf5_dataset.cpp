@@ -94,7 +94,7 @@ void save_hdf5_dataset(const std::string& path, const Dataset& data) {
   if (data.tokens)
     file.write("/x", data.ids.data(), {n, hsize_t(data.sample_shape.W)}, false);
   else
-    file.write("/x", data.images.data(),
+    file.write("/x", data.image_values().data(),
                {n, hsize_t(data.sample_shape.C), hsize_t(data.sample_shape.H), hsize_t(data.sample_shape.W)}, false);
   file.write("/y", data.labels.data(), {n}, false);
   file.flush();

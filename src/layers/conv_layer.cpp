@@ -1,5 +1,7 @@
 #include "layers/conv_layer.hpp"
 
+#include <algorithm>
+
 #include "kernels/cpu/conv.hpp"
 
 namespace manet {
@@ -22,29 +24,38 @@ void ConvLayer<T>::bind(T* values, T* grads) {
   dweight_ = grads, dbias_ = grads + weight_count;
 }
 
+// Samples per im2col chunk: the chunk's columns stay near 2 MB (in cache, and the memory
+// of a whole batch's im2col is never needed) while each GEMM still has >= ~1,500 columns.
+template <class T>
+int ConvLayer<T>::chunk_samples(int N) const {
+  const long per_sample = long(in_.C) * kh_ * kw_ * in_.positions();
+  return int(std::clamp<long>((1L << 19) / per_sample, 1, N));
+}
+
 template <class T>
 Activations<T> ConvLayer<T>::forward(const Activations<T>& in, const StepContext&) {
   input_ = in;
-  const long NP = long(in.N) * in_.positions();
-  ensure_size(y_, NP * out_channels_);
-  ensure_size(col_, NP * in_.C * kh_ * kw_);
-  ensure_size(scratch_, NP * out_channels_);
-  cpu::conv_relu_forward(y_.data(), col_.data(), scratch_.data(), in.data, in.mask, weight_, bias_, in.N, in_.C,
-                         in_.H, in_.W, out_channels_, kh_, kw_);
+  const long P = in_.positions(), chunk = chunk_samples(in.N);
+  ensure_size(y_, long(in.N) * P * out_channels_);
+  ensure_size(col_, chunk * P * in_.C * kh_ * kw_);
+  ensure_size(scratch_, chunk * P * out_channels_);
+  for (long n0 = 0; n0 < in.N; n0 += chunk)
+    cpu::conv_relu_forward(y_.data() + n0 * P * out_channels_, col_.data(), scratch_.data(), in.data + n0 * P * in_.C,
+                           in.mask ? in.mask + n0 * P : nullptr, weight_, bias_, int(std::min<long>(chunk, in.N - n0)),
+                           in_.C, in_.H, in_.W, out_channels_, kh_, kw_);
   return {y_.data(), in.N, output_shape(), in.mask};
 }
 
 template <class T>
 const T* ConvLayer<T>::backward(const T* dy, bool want_dx) {
   const int N = input_.N;
-  const long NP = long(N) * in_.positions();
-  if (want_dx) {
-    ensure_size(dcol_, NP * in_.C * kh_ * kw_);
-    ensure_size(dx_, NP * in_.C);
-  }
-  cpu::conv_relu_backward(want_dx ? dx_.data() : nullptr, dweight_, dbias_, dcol_.data(), scratch_.data(), dy,
-                          y_.data(), col_.data(), input_.mask, weight_, N, in_.C, in_.H, in_.W, out_channels_, kh_,
-                          kw_);
+  const long P = in_.positions(), chunk = chunk_samples(N);
+  if (want_dx) ensure_size(dx_, long(N) * P * in_.C);
+  for (long n0 = 0; n0 < N; n0 += chunk)
+    cpu::conv_relu_backward(want_dx ? dx_.data() + n0 * P * in_.C : nullptr, dweight_, dbias_, col_.data(),
+                            scratch_.data(), dy + n0 * P * out_channels_, y_.data() + n0 * P * out_channels_,
+                            input_.data + n0 * P * in_.C, input_.mask ? input_.mask + n0 * P : nullptr, weight_,
+                            int(std::min<long>(chunk, N - n0)), in_.C, in_.H, in_.W, out_channels_, kh_, kw_);
   return want_dx ? dx_.data() : nullptr;
 }
 

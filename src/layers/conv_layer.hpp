@@ -17,15 +17,15 @@ class ConvLayer : public Layer<T> {
   const T* backward(const T* dy, bool want_dx) override;
 
  private:
+  int chunk_samples(int N) const;
   std::string prefix_;
   MapShape in_;
   int out_channels_, kh_, kw_;
   T *weight_ = nullptr, *bias_ = nullptr, *dweight_ = nullptr, *dbias_ = nullptr;
   Activations<T> input_;
   std::vector<T> y_;        // (N, Co, H, W)
-  std::vector<T> col_;      // (Ci*kh*kw, N*H*W), kept from forward
-  std::vector<T> scratch_;  // (Co, N*H*W)
-  std::vector<T> dcol_;     // (Ci*kh*kw, N*H*W)
+  std::vector<T> col_;      // (Ci*kh*kw, chunk*H*W): im2col of one chunk of samples
+  std::vector<T> scratch_;  // (Co, chunk*H*W)
   std::vector<T> dx_;       // (N, Ci, H, W)
 };
 

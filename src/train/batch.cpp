@@ -16,7 +16,7 @@ void BatchBuffer::gather(const Dataset& data, const std::vector<long>& indices) 
     if (data.tokens)
       std::copy_n(data.ids.begin() + s * width, width, ids_.begin() + i * width);
     else
-      std::copy_n(data.images.begin() + s * width, width, images_.begin() + i * width);
+      data.copy_image(s, images_.data() + i * width);
   }
 }
 

@@ -89,6 +89,8 @@ void Progress::summary(const StepTimes& t, int world_size) {
               "forward %.1f, backward %.1f, exposed communication %.2f (%.1f %%), optimizer %.2f\n",
               double(global_batch_) / step, t.steps, double(global_batch_) / step / world_size, 1e3 * step,
               ms(t.data), ms(t.forward), ms(t.backward), ms(t.comm), 100.0 * t.comm / t.total(), ms(t.optimizer));
+  std::printf("memory: peak resident set %.1f MB per rank (largest over %d rank%s)\n", t.peak_rss_mb, world_size,
+              world_size > 1 ? "s" : "");
   if (world_size > 1)
     std::printf("communication: %.2f ms/step (%.2f %%) left exposed for the last rank to arrive; rank 0 waited "
                 "%.2f ms more for slower ranks\n",
@@ -97,9 +99,10 @@ void Progress::summary(const StepTimes& t, int world_size) {
   if (jsonl_) {
     std::fprintf(jsonl_,
                  "{\"event\":\"summary\",\"samples_per_s\":%.2f,\"steps\":%ld,\"world_size\":%d,\"step_ms\":%.4f,"
-                 "\"data_ms\":%.4f,\"forward_ms\":%.4f,\"backward_ms\":%.4f,\"comm_ms\":%.4f,\"comm_floor_ms\":%.4f,\"optimizer_ms\":%.4f}\n",
+                 "\"data_ms\":%.4f,\"forward_ms\":%.4f,\"backward_ms\":%.4f,\"comm_ms\":%.4f,\"comm_floor_ms\":%.4f,\"optimizer_ms\":%.4f,"
+                 "\"peak_rss_mb\":%.1f}\n",
                  double(global_batch_) / step, t.steps, world_size, 1e3 * step, ms(t.data), ms(t.forward),
-                 ms(t.backward), ms(t.comm), ms(t.comm_floor), ms(t.optimizer));
+                 ms(t.backward), ms(t.comm), ms(t.comm_floor), ms(t.optimizer), t.peak_rss_mb);
     std::fflush(jsonl_);
   }
 }

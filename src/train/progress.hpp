@@ -16,6 +16,7 @@ struct StepTimes {
   double data = 0, forward = 0, backward = 0, comm = 0, optimizer = 0;  // seconds
   double comm_floor = 0;
   long steps = 0;
+  double peak_rss_mb = 0;  // the largest peak resident set over the ranks
   double total() const { return data + forward + backward + comm + optimizer; }
 };
 

@@ -1,5 +1,7 @@
 #include "train/trainer.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -32,6 +34,13 @@ double seconds_since(Clock::time_point& t) {
   const double s = seconds_since_const(t);
   t = Clock::now();
   return s;
+}
+
+// This process's peak resident set in MB (Linux reports KiB).
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;
 }
 
 // Scales gradients so their global L2 norm is at most max_norm (torch's clip_grad_norm_).
@@ -212,6 +221,8 @@ void train(Config config, dist::Comm& comm) {
   const std::string final_path = save();
   comm.all_reduce(comm_waits.data(), long(comm_waits.size()), dist::ReduceOp::min, "all-reduce of step timings");
   for (double w : comm_waits) times.comm_floor += w;
+  times.peak_rss_mb = peak_rss_mb();
+  comm.all_reduce(&times.peak_rss_mb, 1, dist::ReduceOp::max, "all-reduce of peak memory");
   progress.summary(times, world);
   progress.note("done: " + std::to_string(state.step) + " steps in " + format_duration(progress.elapsed_seconds()) +
                 "; final checkpoint " + final_path);

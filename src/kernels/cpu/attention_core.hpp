@@ -9,7 +9,8 @@
 // Q, K, V, O and their gradients are (d, P) with row stride P. Each is first copied into
 // a (d, Pp) panel, Pp = P rounded up to the vector width, with zero padding, so the three
 // micro-kernels below run on whole vectors (GCC vector extensions: AVX2 with
-// -march=x86-64-v3, SSE pairs without it). Masked keys get weight exactly 0.
+// -march=x86-64-v3, SSE pairs without it). Masked keys (and the padding columns) get
+// score -inf: weight exp(-87) ~ 1e-38 in float (0 in double), gradient exactly 0.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -55,10 +56,10 @@ inline T sum_lanes(typename Lanes<T>::V v) {
 
 inline int padded_positions(int P, int W) { return (P + W - 1) / W * W; }
 
-// out (R, Pp) = aᵀ B: out[r][q] = Σ_k a[k][r] B[k][q]; a and B are (d, Pp) panels, a
-// already offset to the block's first column.
+// out (R, Pp) = aᵀ B + bias: out[r][q] = Σ_k a[k][r] B[k][q] + bias[q]; a and B are
+// (d, Pp) panels, a already offset to the block's first column.
 template <class T>
-void block_scores(T* out, const T* a, const T* B, int d, int Pp) {
+void block_scores(T* out, const T* a, const T* B, const T* bias, int d, int Pp) {
   using V = typename Lanes<T>::V;
   constexpr int W = Lanes<T>::W, R = kQueryBlock;
   int q = 0;
@@ -72,9 +73,10 @@ void block_scores(T* out, const T* a, const T* B, int d, int Pp) {
         acc[r][1] += ak[r] * b1;
       }
     }
+    const V bias0 = load_v(bias + q), bias1 = load_v(bias + q + W);
     for (int r = 0; r < R; ++r) {
-      store_v(out + long(r) * Pp + q, acc[r][0]);
-      store_v(out + long(r) * Pp + q + W, acc[r][1]);
+      store_v(out + long(r) * Pp + q, acc[r][0] + bias0);
+      store_v(out + long(r) * Pp + q + W, acc[r][1] + bias1);
     }
   }
   if (q < Pp) {
@@ -84,7 +86,8 @@ void block_scores(T* out, const T* a, const T* B, int d, int Pp) {
       const T* ak = a + long(k) * Pp;
       for (int r = 0; r < R; ++r) acc[r] += ak[r] * b0;
     }
-    for (int r = 0; r < R; ++r) store_v(out + long(r) * Pp + q, acc[r]);
+    const V bias0 = load_v(bias + q);
+    for (int r = 0; r < R; ++r) store_v(out + long(r) * Pp + q, acc[r] + bias0);
   }
 }
 
@@ -126,10 +129,10 @@ void block_rank_update(T* out, const T* a, const T* Bblk, int d, int Pp) {
   }
 }
 
-// out[k][r] = scale Σ_q Bblk[r][q] C[k][q] for r < rows; out has row stride ldo and is
+// out[k][r] = scale[r] Σ_q Bblk[r][q] C[k][q] for r < rows; out has row stride ldo and is
 // offset to the block's first column; C is a (d, Pp) panel.
 template <class T>
-void block_reduce(T* out, long ldo, int rows, const T* Bblk, const T* C, int d, int Pp, T scale) {
+void block_reduce(T* out, long ldo, int rows, const T* Bblk, const T* C, int d, int Pp, const T* scale) {
   using V = typename Lanes<T>::V;
   constexpr int W = Lanes<T>::W, R = kQueryBlock;
   int k = 0;
@@ -145,8 +148,8 @@ void block_reduce(T* out, long ldo, int rows, const T* Bblk, const T* C, int d, 
       }
     }
     for (int r = 0; r < rows; ++r) {
-      out[long(k) * ldo + r] = scale * sum_lanes<T>(acc[0][r]);
-      out[long(k + 1) * ldo + r] = scale * sum_lanes<T>(acc[1][r]);
+      out[long(k) * ldo + r] = scale[r] * sum_lanes<T>(acc[0][r]);
+      out[long(k + 1) * ldo + r] = scale[r] * sum_lanes<T>(acc[1][r]);
     }
   }
   if (k < d) {
@@ -154,7 +157,7 @@ void block_reduce(T* out, long ldo, int rows, const T* Bblk, const T* C, int d, 
     const T* c0 = C + long(k) * Pp;
     for (int q = 0; q < Pp; q += W)
       for (int r = 0; r < R; ++r) acc[r] += load_v(Bblk + long(r) * Pp + q) * load_v(c0 + q);
-    for (int r = 0; r < rows; ++r) out[long(k) * ldo + r] = scale * sum_lanes<T>(acc[r]);
+    for (int r = 0; r < rows; ++r) out[long(k) * ldo + r] = scale[r] * sum_lanes<T>(acc[r]);
   }
 }
 
@@ -174,11 +177,11 @@ template <class T>
 struct HeadScratch {
   T *qp, *kp, *vp, *dop, *dkp, *dvp;  // (d, Pp) panels
   T *scores, *dscores;               // (R, Pp) blocks
-  T *keep, *row_d;                   // (Pp): 1 for a valid key, 0 else; (P): D_p
+  T *bias, *zeros, *row_d;           // (Pp): 0 for a valid key, -inf else; (Pp) zeros; (P): D_p
 
   static long size(int d, int P) {
     const long Pp = padded_positions(P, Lanes<T>::W);
-    return 6 * d * Pp + 2 * kQueryBlock * Pp + 2 * Pp;
+    return 6 * d * Pp + 2 * kQueryBlock * Pp + 3 * Pp;
   }
   HeadScratch(T* base, int d, int P) {
     const long Pp = padded_positions(P, Lanes<T>::W), panel = long(d) * Pp;
@@ -186,14 +189,18 @@ struct HeadScratch {
     for (T** p : parts) *p = base, base += panel;
     scores = base, base += kQueryBlock * Pp;
     dscores = base, base += kQueryBlock * Pp;
-    keep = base, base += Pp;
+    bias = base, base += Pp;
+    zeros = base, base += Pp;
     row_d = base;
   }
 };
 
+// Added to every score row: masked keys and the padding columns get -inf, so exp gives
+// (next to) 0 for them without a select in the inner loops.
 template <class T>
-void fill_keep(T* keep, const uint8_t* key_mask, int P, int Pp) {
-  for (int q = 0; q < Pp; ++q) keep[q] = q < P && (!key_mask || key_mask[q]) ? T(1) : T(0);
+void fill_bias(T* bias, const uint8_t* key_mask, int P, int Pp) {
+  for (int q = 0; q < Pp; ++q)
+    bias[q] = q < P && (!key_mask || key_mask[q]) ? T(0) : -std::numeric_limits<T>::infinity();
 }
 
 // o (d, P) = head output; lse (P) = log Σ_q exp(S[p][q]) over valid keys, for backward.
@@ -204,36 +211,30 @@ void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, co
   to_panel(ws.qp, q, d, P, Pp, T(1) / std::sqrt(T(d)));
   to_panel(ws.kp, k, d, P, Pp);
   to_panel(ws.vp, v, d, P, Pp);
-  fill_keep(ws.keep, key_mask, P, Pp);
-  const T* keep = ws.keep;
+  fill_bias(ws.bias, key_mask, P, Pp);
   for (int p0 = 0; p0 < P; p0 += R) {
     const int rows = std::min(R, P - p0);
-    block_scores(ws.scores, ws.qp + p0, ws.kp, d, Pp);
+    block_scores(ws.scores, ws.qp + p0, ws.kp, ws.bias, d, Pp);
+    T inv_sum[kQueryBlock] = {};
     for (int r = 0; r < R; ++r) {
       T* s = ws.scores + long(r) * Pp;
       if (r >= rows) {
         std::fill(s, s + Pp, T(0));
         continue;
       }
-      constexpr T minus_inf = -std::numeric_limits<T>::infinity();
-      T top = minus_inf;
+      T top = -std::numeric_limits<T>::infinity();
 #pragma omp simd reduction(max : top)
-      for (int j = 0; j < Pp; ++j) {
-        const T sj = keep[j] != T(0) ? s[j] : minus_inf;
-        top = top > sj ? top : sj;
-      }
+      for (int j = 0; j < Pp; ++j) top = top > s[j] ? top : s[j];
       T sum = 0;
 #pragma omp simd reduction(+ : sum)
       for (int j = 0; j < Pp; ++j) {
-        s[j] = keep[j] != T(0) ? exp_of(s[j] - top) : T(0);
+        s[j] = exp_of_nonpositive(s[j] - top);
         sum += s[j];
       }
-      const T inv = T(1) / sum;
-#pragma omp simd
-      for (int j = 0; j < Pp; ++j) s[j] *= inv;
+      inv_sum[r] = T(1) / sum;  // normalisation folded into the product with V
       lse[p0 + r] = top + std::log(sum);
     }
-    block_reduce(o + p0, P, rows, ws.scores, ws.vp, d, Pp, T(1));
+    block_reduce(o + p0, P, rows, ws.scores, ws.vp, d, Pp, inv_sum);
   }
 }
 
@@ -249,15 +250,16 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
   to_panel(ws.dop, do_, d, P, Pp);
   std::fill(ws.dkp, ws.dkp + long(d) * Pp, T(0));
   std::fill(ws.dvp, ws.dvp + long(d) * Pp, T(0));
-  fill_keep(ws.keep, key_mask, P, Pp);
+  fill_bias(ws.bias, key_mask, P, Pp);
+  std::fill(ws.zeros, ws.zeros + Pp, T(0));
   std::fill(ws.row_d, ws.row_d + P, T(0));
   for (int c = 0; c < d; ++c)
     for (int p = 0; p < P; ++p) ws.row_d[p] += do_[long(c) * P + p] * o[long(c) * P + p];
-  const T* keep = ws.keep;
+  const T scales[kQueryBlock] = {scale, scale, scale, scale};
   for (int p0 = 0; p0 < P; p0 += R) {
     const int rows = std::min(R, P - p0);
-    block_scores(ws.scores, ws.qp + p0, ws.kp, d, Pp);    // S
-    block_scores(ws.dscores, ws.dop + p0, ws.vp, d, Pp);  // dA
+    block_scores(ws.scores, ws.qp + p0, ws.kp, ws.bias, d, Pp);    // S (masked: -inf)
+    block_scores(ws.dscores, ws.dop + p0, ws.vp, ws.zeros, d, Pp);  // dA
     for (int r = 0; r < R; ++r) {
       T *a = ws.scores + long(r) * Pp, *ds = ws.dscores + long(r) * Pp;
       if (r >= rows) {
@@ -268,18 +270,20 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
       const T m = lse[p0 + r], dp = ws.row_d[p0 + r];
 #pragma omp simd
       for (int j = 0; j < Pp; ++j) {
-        a[j] = keep[j] != T(0) ? exp_of(a[j] - m) : T(0);
+        a[j] = exp_of_nonpositive(a[j] - m);
         ds[j] = a[j] * (ds[j] - dp);
       }
     }
     block_rank_update(ws.dvp, ws.dop + p0, ws.scores, d, Pp);   // dV += dO A
     block_rank_update(ws.dkp, ws.qp + p0, ws.dscores, d, Pp);   // dK += (Q/√d) dS
-    block_reduce(dq + p0, P, rows, ws.dscores, ws.kp, d, Pp, scale);  // dQ = K dSᵀ/√d
+    block_reduce(dq + p0, P, rows, ws.dscores, ws.kp, d, Pp, scales);  // dQ = K dSᵀ/√d
   }
-  for (int c = 0; c < d; ++c) {
-    std::copy(ws.dkp + long(c) * Pp, ws.dkp + long(c) * Pp + P, dk + long(c) * P);
-    std::copy(ws.dvp + long(c) * Pp, ws.dvp + long(c) * Pp + P, dv + long(c) * P);
-  }
+  for (int c = 0; c < d; ++c)  // masked keys: exactly 0 (their weights were ~1e-38, not 0)
+    for (int j = 0; j < P; ++j) {
+      const bool valid = ws.bias[j] == T(0);
+      dk[long(c) * P + j] = valid ? ws.dkp[long(c) * Pp + j] : T(0);
+      dv[long(c) * P + j] = valid ? ws.dvp[long(c) * Pp + j] : T(0);
+    }
 }
 
 }  // namespace manet::cpu

@@ -66,8 +66,8 @@ void col2im(T* dx, const T* dcol, const uint8_t* mask, int N, int C, int H, int 
       }
 }
 
-// y: (N, Co, H, W); col: (Ci*kh*kw, N*P) filled here and kept for backward;
-// scratch: (Co, N*P); weight: (Co, Ci, kh, kw); bias: (Co).
+// y: (N, Co, H, W); col: (Ci*kh*kw, N*P) workspace; scratch: (Co, N*P);
+// weight: (Co, Ci, kh, kw); bias: (Co).
 template <class T>
 void conv_relu_forward(T* y, T* col, T* scratch, const T* x, const uint8_t* mask, const T* weight,
                        const T* bias, int N, int Ci, int H, int W, int Co, int kh, int kw) {
@@ -83,10 +83,11 @@ void conv_relu_forward(T* y, T* col, T* scratch, const T* x, const uint8_t* mask
     }
 }
 
-// Accumulates dweight, dbias; writes dx (N, Ci, H, W) unless dx is null.
-// dcol: (K, N*P) scratch; scratch: (Co, N*P).
+// Accumulates dweight, dbias; writes dx (N, Ci, H, W) unless dx is null. col: (K, N*P)
+// workspace: im2col(x) is recomputed into it (cheaper than keeping it: 9x the input for a
+// 3x3 kernel), then it holds dcol. scratch: (Co, N*P).
 template <class T>
-void conv_relu_backward(T* dx, T* dweight, T* dbias, T* dcol, T* scratch, const T* dy, const T* y, const T* col,
+void conv_relu_backward(T* dx, T* dweight, T* dbias, T* col, T* scratch, const T* dy, const T* y, const T* x,
                         const uint8_t* mask, const T* weight, int N, int Ci, int H, int W, int Co, int kh, int kw) {
   const int P = H * W, K = Ci * kh * kw;
   const int NP = N * P;
@@ -101,10 +102,11 @@ void conv_relu_backward(T* dx, T* dweight, T* dbias, T* dcol, T* scratch, const 
       }
       dbias[co] += sum;
     }
+  im2col(col, x, mask, N, Ci, H, W, kh, kw);
   gemm(false, true, Co, K, NP, T(1), scratch, NP, col, NP, T(1), dweight, K);
   if (!dx) return;
-  gemm(true, false, K, NP, Co, T(1), weight, K, scratch, NP, T(0), dcol, NP);
-  col2im(dx, dcol, mask, N, Ci, H, W, kh, kw);
+  gemm(true, false, K, NP, Co, T(1), weight, K, scratch, NP, T(0), col, NP);
+  col2im(dx, col, mask, N, Ci, H, W, kh, kw);
 }
 
 }  // namespace manet::cpu

@@ -10,9 +10,8 @@
 
 namespace manet::cpu {
 
-inline float exp_fast(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  x = x > 88.0f ? 88.0f : x;
+// e^x for x in [-87, 88] (the caller clamps).
+inline float exp_in_range(float x) {
   const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
   const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -25,7 +24,17 @@ inline float exp_fast(float x) {
   return p * std::bit_cast<float>((int32_t(n) + 127) << 23);
 }
 
+inline float exp_fast(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  return exp_in_range(x > 88.0f ? 88.0f : x);
+}
+
 inline float exp_of(float x) { return exp_fast(x); }
 inline double exp_of(double x) { return std::exp(x); }
+
+// exp(x) for x <= ~0 (a softmax after subtracting the row maximum): no upper clamp.
+// -inf gives exp(-87) ~ 1.6e-38, which no float sum of terms >= 1 can see.
+inline float exp_of_nonpositive(float x) { return exp_in_range(x < -87.0f ? -87.0f : x); }
+inline double exp_of_nonpositive(double x) { return std::exp(x); }
 
 }  // namespace manet::cpu
