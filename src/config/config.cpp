@@ -71,7 +71,7 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
 
   const ConfigNode t = root.child("train");
   t.allow_only({"batch_size", "max_steps", "epochs", "shuffle", "init_from", "label_smoothing", "grad_clip",
-                "log_every_steps", "eval_batch_size"});
+                "log_every_steps", "eval_batch_size", "timeline", "timeline_steps"});
   c.train.batch_size = t.int_or("batch_size", c.train.batch_size, 1, 1 << 20);
   c.train.max_steps = t.int_or("max_steps", 0, 0, kBig);
   c.train.epochs = t.int_or("epochs", c.train.epochs, 1, 1 << 20);
@@ -81,6 +81,8 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
   c.train.grad_clip = t.double_or("grad_clip", 0.0, 0.0, 1e12);
   c.train.log_every_steps = t.int_or("log_every_steps", c.train.log_every_steps, 1, kBig);
   c.train.eval_batch_size = t.int_or("eval_batch_size", c.train.eval_batch_size, 1, 1 << 20);
+  c.train.timeline = t.string_or("timeline", "");
+  c.train.timeline_steps = t.int_or("timeline_steps", c.train.timeline_steps, 1, 100000);
 
   const ConfigNode o = root.child("optimizer");
   OptimizerSpec& opt = c.optimizer;
@@ -242,6 +244,7 @@ std::string to_yaml(const Config& c) {
   t["grad_clip"] = c.train.grad_clip;
   t["log_every_steps"] = c.train.log_every_steps;
   t["eval_batch_size"] = c.train.eval_batch_size;
+  if (!c.train.timeline.empty()) t["timeline"] = c.train.timeline, t["timeline_steps"] = c.train.timeline_steps;
   root["train"] = t;
 
   YAML::Node o;

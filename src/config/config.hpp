@@ -27,6 +27,8 @@ struct TrainConfig {
   double grad_clip = 0.0;    // max global gradient norm; 0 = off
   long log_every_steps = 50;
   long eval_batch_size = 500;
+  std::string timeline;      // Chrome-trace JSON of the first timeline_steps steps; empty = off
+  long timeline_steps = 20;
 };
 
 struct CheckpointConfig {

@@ -25,7 +25,8 @@ Model<T>::Model(const ModelSpec& spec) : spec_(spec) {
     embed_ = std::make_unique<EmbeddingLayer<T>>(spec_.vocab_size, spec_.embed_dim, spec_.seq_len);
     owners.push_back(embed_.get());
   }
-  auto add = [&](std::unique_ptr<Layer<T>> layer) {
+  auto add = [&](std::unique_ptr<Layer<T>> layer, std::string name) {
+    layer_names_.push_back(std::move(name));
     shape = layer->output_shape();
     owners.push_back(layer.get());
     layers_.push_back(std::move(layer));
@@ -34,20 +35,23 @@ Model<T>::Model(const ModelSpec& spec) : spec_(spec) {
     const BlockSpec& b = spec_.blocks[i];
     const std::string prefix = "blocks." + std::to_string(i);
     if (b.kind == BlockKind::pool_attention)
-      add(std::make_unique<PoolLayer<T>>(prefix, shape, b.pool, b.pool_h, b.pool_w));
+      add(std::make_unique<PoolLayer<T>>(prefix, shape, b.pool, b.pool_h, b.pool_w), prefix + ".pool");
     else
-      add(std::make_unique<ConvLayer<T>>(prefix + ".conv", shape, b.channels, b.kernel_h, b.kernel_w));
-    if (b.kind != BlockKind::conv) add(std::make_unique<AttentionLayer<T>>(prefix + ".attn", shape, b.heads));
+      add(std::make_unique<ConvLayer<T>>(prefix + ".conv", shape, b.channels, b.kernel_h, b.kernel_w), prefix + ".conv");
+    if (b.kind != BlockKind::conv)
+      add(std::make_unique<AttentionLayer<T>>(prefix + ".attn", shape, b.heads), prefix + ".attn");
     block_shapes_.push_back(shape);
   }
-  add(std::make_unique<AttentionPoolLayer<T>>(shape));
+  add(std::make_unique<AttentionPoolLayer<T>>(shape), "pool.score");
   block_shapes_.push_back(shape);
   for (std::size_t j = 0; j < spec_.head.hidden.size(); ++j) {
-    add(std::make_unique<LinearLayer<T>>("head." + std::to_string(j), shape.C, spec_.head.hidden[j]));
-    add(std::make_unique<ActivationLayer<T>>(shape, spec_.head.activation));
-    if (spec_.head.dropout > 0) add(std::make_unique<DropoutLayer<T>>(shape, spec_.head.dropout, int(j)));
+    const std::string head = "head." + std::to_string(j);
+    add(std::make_unique<LinearLayer<T>>(head, shape.C, spec_.head.hidden[j]), head);
+    add(std::make_unique<ActivationLayer<T>>(shape, spec_.head.activation), head + ".activation");
+    if (spec_.head.dropout > 0)
+      add(std::make_unique<DropoutLayer<T>>(shape, spec_.head.dropout, int(j)), head + ".dropout");
   }
-  add(std::make_unique<LinearLayer<T>>("classifier", shape.C, spec_.num_classes));
+  add(std::make_unique<LinearLayer<T>>("classifier", shape.C, spec_.num_classes), "classifier");
 
   std::vector<long> first_offset;
   for (Parameterized<T>* owner : owners) {
@@ -111,7 +115,10 @@ const T* Model<T>::forward(const ModelInput<T>& input, const StepContext& ctx) {
     check(input.images != nullptr, "an image model needs images as input");
     x = {input.images, input.N, spec_.input_shape(), nullptr};
   }
-  for (auto& layer : layers_) x = layer->forward(x, ctx);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    x = layers_[i]->forward(x, ctx);
+    if (layer_done_) layer_done_(i, false);
+  }
   return x.data;
 }
 
@@ -121,6 +128,7 @@ const T* Model<T>::backward(const T* dlogits, bool want_input_grad, const GradsF
   for (std::size_t i = layers_.size(); i-- > 0;) {
     const bool want_dx = i > 0 || embed_ || want_input_grad;
     dy = layers_[i]->backward(dy, want_dx);
+    if (layer_done_) layer_done_(i, true);
     if (grads_final) grads_final(layer_offset_[i]);
   }
   if (embed_) {

@@ -59,6 +59,12 @@ class Model {
   // Where each parameter starts in the flat buffers, ascending.
   std::vector<long> param_offsets() const;
 
+  // Told after each layer's forward (backward = false) and backward, with its index in
+  // layer_names() (for timelines); off when empty.
+  using LayerDone = std::function<void(std::size_t layer, bool backward)>;
+  void set_layer_observer(LayerDone observer) { layer_done_ = std::move(observer); }
+  const std::vector<std::string>& layer_names() const { return layer_names_; }
+
  private:
   ModelSpec spec_;
   ParamTable table_;
@@ -67,6 +73,8 @@ class Model {
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   std::vector<MapShape> block_shapes_;
   std::vector<long> layer_offset_;  // first flat offset of layers_[i]'s parameters (or the next layer's)
+  std::vector<std::string> layer_names_;  // "blocks.1.attn", "head.0.relu", ...
+  LayerDone layer_done_;
 };
 
 }  // namespace manet

@@ -18,6 +18,7 @@
 #include "train/progress.hpp"
 #include "train/setup.hpp"
 #include "train/stop_signals.hpp"
+#include "train/timeline.hpp"
 
 namespace manet {
 
@@ -145,6 +146,16 @@ void train(Config config, dist::Comm& comm) {
   StepTimes times;
   std::vector<double> comm_waits;  // per steady step, for the floor over ranks
   const long warmup_steps = state.step + std::min(5L, (total_steps - state.step) / 4);
+  Timeline timeline(cfg.train.timeline, cfg.train.timeline_steps, comm);
+  timeline.set_first_step(state.step);
+  auto layer_start = Clock::now();
+  model.set_layer_observer([&](std::size_t layer, bool backward) {
+    const auto now = Clock::now();
+    if (timeline.recording(state.step + 1))
+      timeline.span((backward ? "backward " : "forward ") + model.layer_names()[layer], 1, layer_start, now,
+                    state.step + 1);
+    layer_start = now;
+  });
   progress.start(state.step);
   while (state.step < total_steps) {
     if (!sampler.has_batch_at(state.epoch_offset)) end_epoch();  // resumed with a larger global batch
@@ -152,9 +163,11 @@ void train(Config config, dist::Comm& comm) {
     faults.at_step_start(rank, state.step + 1);
     StepTimes s;
     auto t0 = Clock::now();
+    const auto step_begin = t0;
     sampler.shard(state.epoch, state.epoch_offset + rank * B, B, indices);
     batch.gather(t.train_data, indices);
     s.data = seconds_since(t0);
+    layer_start = t0;
 
     const StepContext ctx{true, cfg.seed, state.step, rank * B};  // dropout keyed by global sample index
     const float* logits = model.forward(batch.input(), ctx);
@@ -171,6 +184,7 @@ void train(Config config, dist::Comm& comm) {
     s.forward = seconds_since(t0);
 
     model.zero_grad();
+    layer_start = Clock::now();
     if (faults.due(FaultKind::nan_gradient, rank, state.step + 1)) model.grads()[model.num_params() - 1] = NAN;
     model.backward(loss.backward(1.0f / float(global_batch)), false, [&](long offset) { buckets.ready_from(offset); });
     s.backward = seconds_since(t0);
@@ -190,6 +204,19 @@ void train(Config config, dist::Comm& comm) {
     optimizer.step(model.values(), model.grads(), lr);
     if (faults.due(FaultKind::diverge, rank, state.step + 1)) model.values()[0] += 1e-3f;
     s.optimizer = seconds_since(t0);
+    if (timeline.recording(state.step + 1)) {  // the phases, end to end, from their measured lengths
+      auto at = step_begin;
+      const std::pair<const char*, double> phases[] = {{"data", s.data},
+                                                       {"forward", s.forward},
+                                                       {"backward", s.backward},
+                                                       {"gradient all-reduce wait", s.comm},
+                                                       {"optimizer", s.optimizer}};
+      for (const auto& [name, seconds] : phases) {
+        const auto end = at + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+        timeline.span(name, 0, at, end, state.step + 1);
+        at = end;
+      }
+    }
     if (state.step >= warmup_steps) {
       times.data += s.data, times.forward += s.forward, times.backward += s.backward;
       times.comm += s.comm, times.optimizer += s.optimizer, ++times.steps;
@@ -199,10 +226,12 @@ void train(Config config, dist::Comm& comm) {
     ++state.step, state.samples_seen += global_batch, state.epoch_offset += global_batch;
     state.epoch_loss_sum += batch_loss, ++state.epoch_steps;
     progress.step_done(state.step, state.epoch, batch_loss, lr, cfg.train.log_every_steps);
+    timeline.maybe_write(state.step);
     if (world > 1 && cfg.dist.check_replicas_every > 0 && state.step % cfg.dist.check_replicas_every == 0)
       check_replicas(comm, model, optimizer, state.step);
     if (agreed[1] > 0) {  // a stop signal reached some rank: checkpoint and leave
       comm.set_context("while stopping");
+      timeline.maybe_write(state.step, true);
       const std::string path = save();
       if (lead)
         std::printf("stopped by %s after step %ld of %ld: checkpoint %s durable %.2f s after the signal; run the "
@@ -217,6 +246,7 @@ void train(Config config, dist::Comm& comm) {
     if ((steps_due || agreed[2] > 0) && state.step < total_steps) save();
   }
   comm.set_context("after the last step");
+  timeline.maybe_write(state.step, true);
   if (state.epoch_steps > 0) evaluate_epoch();  // a run that ends mid-epoch still reports on it
   const std::string final_path = save();
   comm.all_reduce(comm_waits.data(), long(comm_waits.size()), dist::ReduceOp::min, "all-reduce of step timings");
