@@ -41,19 +41,6 @@ inline void store_v(T* p, typename Lanes<T>::V v) {
   std::memcpy(p, &v, sizeof v);
 }
 
-// Sum of the lanes: halves added as 16-byte vectors first (one vextract + one add).
-template <class T>
-inline T sum_lanes(typename Lanes<T>::V v) {
-  typedef T Half __attribute__((vector_size(16)));
-  Half lo, hi;
-  std::memcpy(&lo, &v, sizeof lo);
-  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-  const Half h = lo + hi;
-  T s = 0;
-  for (int i = 0; i < Lanes<T>::W / 2; ++i) s += h[i];
-  return s;
-}
-
 inline int padded_positions(int P, int W) { return (P + W - 1) / W * W; }
 
 // out (R, Pp) = aᵀ B + bias: out[r][q] = Σ_k a[k][r] B[k][q] + bias[q]; a and B are
@@ -129,36 +116,49 @@ void block_rank_update(T* out, const T* a, const T* Bblk, int d, int Pp) {
   }
 }
 
-// out[k][r] = scale[r] Σ_q Bblk[r][q] C[k][q] for r < rows; out has row stride ldo and is
-// offset to the block's first column; C is a (d, Pp) panel.
+// out[k][r] = scale[r] Σ_q Bblk[r][q] Ct[q][k] for r < rows, k < d: the block's rows
+// times a transposed panel Ct (Pp, dp), dp = d rounded up to the vector width, zero
+// padded. Vectors run along k, so no horizontal sums: per q, R broadcasts of Bblk and
+// dp/W loads of Ct feed R·dp/W FMAs. out has row stride ldo and is offset to the block's
+// first column.
 template <class T>
-void block_reduce(T* out, long ldo, int rows, const T* Bblk, const T* C, int d, int Pp, const T* scale) {
+void block_times_transposed(T* out, long ldo, int rows, const T* Bblk, const T* Ct, int d, int dp, int Pp,
+                            const T* scale) {
   using V = typename Lanes<T>::V;
   constexpr int W = Lanes<T>::W, R = kQueryBlock;
-  int k = 0;
-  for (; k + 2 <= d; k += 2) {
-    V acc[2][R] = {};
-    const T *c0 = C + long(k) * Pp, *c1 = c0 + Pp;
-    for (int q = 0; q < Pp; q += W) {
-      const V x0 = load_v(c0 + q), x1 = load_v(c1 + q);
-      for (int r = 0; r < R; ++r) {
-        const V b = load_v(Bblk + long(r) * Pp + q);
-        acc[0][r] += b * x0;
-        acc[1][r] += b * x1;
+  alignas(32) T tmp[R][2 * W];
+  for (int k0 = 0; k0 < dp; k0 += 2 * W) {
+    const int width = std::min(2 * W, dp - k0);
+    if (width == 2 * W) {
+      V acc[R][2] = {};
+      for (int q = 0; q < Pp; ++q) {
+        const V c0 = load_v(Ct + long(q) * dp + k0), c1 = load_v(Ct + long(q) * dp + k0 + W);
+        for (int r = 0; r < R; ++r) {
+          const T b = Bblk[long(r) * Pp + q];
+          acc[r][0] += b * c0;
+          acc[r][1] += b * c1;
+        }
       }
+      for (int r = 0; r < R; ++r) store_v(tmp[r], acc[r][0]), store_v(tmp[r] + W, acc[r][1]);
+    } else {
+      V acc[R] = {};
+      for (int q = 0; q < Pp; ++q) {
+        const V c0 = load_v(Ct + long(q) * dp + k0);
+        for (int r = 0; r < R; ++r) acc[r] += Bblk[long(r) * Pp + q] * c0;
+      }
+      for (int r = 0; r < R; ++r) store_v(tmp[r], acc[r]);
     }
-    for (int r = 0; r < rows; ++r) {
-      out[long(k) * ldo + r] = scale[r] * sum_lanes<T>(acc[0][r]);
-      out[long(k + 1) * ldo + r] = scale[r] * sum_lanes<T>(acc[1][r]);
-    }
+    for (int r = 0; r < rows; ++r)
+      for (int k = k0; k < std::min(d, k0 + width); ++k) out[long(k) * ldo + r] = scale[r] * tmp[r][k - k0];
   }
-  if (k < d) {
-    V acc[R] = {};
-    const T* c0 = C + long(k) * Pp;
-    for (int q = 0; q < Pp; q += W)
-      for (int r = 0; r < R; ++r) acc[r] += load_v(Bblk + long(r) * Pp + q) * load_v(c0 + q);
-    for (int r = 0; r < rows; ++r) out[long(k) * ldo + r] = scale[r] * sum_lanes<T>(acc[r]);
-  }
+}
+
+// (d, P) rows with stride P → (Pp, dp) transposed panel, zero padded.
+template <class T>
+void to_transposed_panel(T* panel, const T* src, int d, int P, int Pp, int dp) {
+  std::fill(panel, panel + long(Pp) * dp, T(0));
+  for (int k = 0; k < d; ++k)
+    for (int q = 0; q < P; ++q) panel[long(q) * dp + k] = src[long(k) * P + q];
 }
 
 // (d, P) rows with stride P → (d, Pp) panel, times `scale`, zero padded.
@@ -176,17 +176,19 @@ void to_panel(T* panel, const T* src, int d, int P, int Pp, T scale = T(1)) {
 template <class T>
 struct HeadScratch {
   T *qp, *kp, *vp, *dop, *dkp, *dvp;  // (d, Pp) panels
+  T* tp;                              // (Pp, dp): Vᵀ in forward, Kᵀ in backward
   T *scores, *dscores;               // (R, Pp) blocks
   T *bias, *zeros, *row_d;           // (Pp): 0 for a valid key, -inf else; (Pp) zeros; (P): D_p
 
   static long size(int d, int P) {
     const long Pp = padded_positions(P, Lanes<T>::W);
-    return 6 * d * Pp + 2 * kQueryBlock * Pp + 3 * Pp;
+    return 6 * d * Pp + Pp * padded_positions(d, Lanes<T>::W) + 2 * kQueryBlock * Pp + 3 * Pp;
   }
   HeadScratch(T* base, int d, int P) {
     const long Pp = padded_positions(P, Lanes<T>::W), panel = long(d) * Pp;
     T** parts[] = {&qp, &kp, &vp, &dop, &dkp, &dvp};
     for (T** p : parts) *p = base, base += panel;
+    tp = base, base += Pp * padded_positions(d, Lanes<T>::W);
     scores = base, base += kQueryBlock * Pp;
     dscores = base, base += kQueryBlock * Pp;
     bias = base, base += Pp;
@@ -210,7 +212,8 @@ void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, co
   const int Pp = padded_positions(P, Lanes<T>::W), R = kQueryBlock;
   to_panel(ws.qp, q, d, P, Pp, T(1) / std::sqrt(T(d)));
   to_panel(ws.kp, k, d, P, Pp);
-  to_panel(ws.vp, v, d, P, Pp);
+  const int dp = padded_positions(d, Lanes<T>::W);
+  to_transposed_panel(ws.tp, v, d, P, Pp, dp);
   fill_bias(ws.bias, key_mask, P, Pp);
   for (int p0 = 0; p0 < P; p0 += R) {
     const int rows = std::min(R, P - p0);
@@ -234,7 +237,7 @@ void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, co
       inv_sum[r] = T(1) / sum;  // normalisation folded into the product with V
       lse[p0 + r] = top + std::log(sum);
     }
-    block_reduce(o + p0, P, rows, ws.scores, ws.vp, d, Pp, inv_sum);
+    block_times_transposed(o + p0, P, rows, ws.scores, ws.tp, d, dp, Pp, inv_sum);
   }
 }
 
@@ -248,6 +251,8 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
   to_panel(ws.kp, k, d, P, Pp);
   to_panel(ws.vp, v, d, P, Pp);
   to_panel(ws.dop, do_, d, P, Pp);
+  const int dp = padded_positions(d, Lanes<T>::W);
+  to_transposed_panel(ws.tp, k, d, P, Pp, dp);
   std::fill(ws.dkp, ws.dkp + long(d) * Pp, T(0));
   std::fill(ws.dvp, ws.dvp + long(d) * Pp, T(0));
   fill_bias(ws.bias, key_mask, P, Pp);
@@ -276,7 +281,7 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
     }
     block_rank_update(ws.dvp, ws.dop + p0, ws.scores, d, Pp);   // dV += dO A
     block_rank_update(ws.dkp, ws.qp + p0, ws.dscores, d, Pp);   // dK += (Q/√d) dS
-    block_reduce(dq + p0, P, rows, ws.dscores, ws.kp, d, Pp, scales);  // dQ = K dSᵀ/√d
+    block_times_transposed(dq + p0, P, rows, ws.dscores, ws.tp, d, dp, Pp, scales);  // dQ = K dSᵀ/√d
   }
   for (int c = 0; c < d; ++c)  // masked keys: exactly 0 (their weights were ~1e-38, not 0)
     for (int j = 0; j < P; ++j) {

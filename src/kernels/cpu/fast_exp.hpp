@@ -24,9 +24,11 @@ inline float exp_in_range(float x) {
   return p * std::bit_cast<float>((int32_t(n) + 127) << 23);
 }
 
+// Clamps written as `x > lo ? x : lo` so that they compile to vmaxps / vminps (the
+// other spelling differs for NaN and becomes a compare + blend).
 inline float exp_fast(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  return exp_in_range(x > 88.0f ? 88.0f : x);
+  x = x > -87.0f ? x : -87.0f;
+  return exp_in_range(x < 88.0f ? x : 88.0f);
 }
 
 inline float exp_of(float x) { return exp_fast(x); }
@@ -34,7 +36,7 @@ inline double exp_of(double x) { return std::exp(x); }
 
 // exp(x) for x <= ~0 (a softmax after subtracting the row maximum): no upper clamp.
 // -inf gives exp(-87) ~ 1.6e-38, which no float sum of terms >= 1 can see.
-inline float exp_of_nonpositive(float x) { return exp_in_range(x < -87.0f ? -87.0f : x); }
+inline float exp_of_nonpositive(float x) { return exp_in_range(x > -87.0f ? x : -87.0f); }
 inline double exp_of_nonpositive(double x) { return std::exp(x); }
 
 }  // namespace manet::cpu
