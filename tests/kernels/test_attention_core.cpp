@@ -79,16 +79,33 @@ void expect_matches(int d, int P, bool masked, double tolerance) {
   }
   const Reference ref = reference_attention(q, k, v, dO, mask, d, P);
 
-  auto as_t = [](const std::vector<double>& x) { return std::vector<T>(x.begin(), x.end()); };
-  const auto qt = as_t(q), kt = as_t(k), vt = as_t(v), dOt = as_t(dO);
-  std::vector<T> o(d * P), lse(P), dq(d * P, T(7)), dk(d * P, T(7)), dv(d * P, T(7));
+  // Every (d, P) array lives in rows of stride ld > P (as in a chunk of samples), the
+  // gaps holding garbage that must be neither read nor written.
+  const long ld = P + 3;
+  auto strided = [&](const std::vector<double>& x) {
+    std::vector<T> out(d * ld, T(99));
+    for (int c = 0; c < d; ++c)
+      for (int p = 0; p < P; ++p) out[c * ld + p] = T(x[c * P + p]);
+    return out;
+  };
+  auto packed = [&](const std::vector<T>& x) {
+    std::vector<T> out(d * P);
+    for (int c = 0; c < d; ++c)
+      for (int p = 0; p < P; ++p) out[c * P + p] = x[c * ld + p];
+    for (int c = 0; c < d; ++c)
+      for (long p = P; p < ld; ++p) EXPECT_EQ(x[c * ld + p], T(99)) << "a gap between rows was written";
+    return out;
+  };
+  const auto qt = strided(q), kt = strided(k), vt = strided(v), dOt = strided(dO);
+  std::vector<T> o(d * ld, T(99)), lse(P), dq(d * ld, T(99)), dk(d * ld, T(99)), dv(d * ld, T(99));
   std::vector<T> ws(manet::cpu::HeadScratch<T>::size(d, P), T(-3));  // garbage must not leak
   const uint8_t* m = masked ? mask.data() : nullptr;
-  manet::cpu::attention_head_forward(o.data(), lse.data(), qt.data(), kt.data(), vt.data(), m, d, P,
+  manet::cpu::attention_head_forward(o.data(), lse.data(), qt.data(), kt.data(), vt.data(), ld, m, d, P,
                                      manet::cpu::HeadScratch<T>(ws.data(), d, P));
   manet::cpu::attention_head_backward(dq.data(), dk.data(), dv.data(), qt.data(), kt.data(), vt.data(), o.data(),
-                                      dOt.data(), lse.data(), m, d, P, manet::cpu::HeadScratch<T>(ws.data(), d, P));
-  auto compare = [&](const char* what, const std::vector<T>& got, const std::vector<double>& want) {
+                                      dOt.data(), ld, lse.data(), m, d, P, manet::cpu::HeadScratch<T>(ws.data(), d, P));
+  auto compare = [&](const char* what, const std::vector<T>& got_strided, const std::vector<double>& want) {
+    const std::vector<T> got = packed(got_strided);
     double worst = 0, scale = 1e-3;
     for (double w : want) scale = std::max(scale, std::abs(w));
     for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(double(got[i]) - want[i]));
@@ -102,8 +119,8 @@ void expect_matches(int d, int P, bool masked, double tolerance) {
     for (int c = 0; c < d; ++c)
       for (int j = 0; j < P; ++j)
         if (!mask[j]) {
-          ASSERT_EQ(dk[c * P + j], T(0)) << "a masked key got a gradient";
-          ASSERT_EQ(dv[c * P + j], T(0)) << "a masked value got a gradient";
+          ASSERT_EQ(dk[c * ld + j], T(0)) << "a masked key got a gradient";
+          ASSERT_EQ(dv[c * ld + j], T(0)) << "a masked value got a gradient";
         }
 }
 
@@ -129,7 +146,7 @@ TEST(AttentionCore, MeetsItsToleranceOnlyWhenCorrect) {
   std::vector<float> ws(manet::cpu::HeadScratch<float>::size(8, 13));
   std::vector<float> xf(x.begin(), x.end());
   for (float& e : xf) e *= 1.001f;
-  manet::cpu::attention_head_forward(o.data(), lse.data(), xf.data(), xf.data(), xf.data(), nullptr, 8, 13,
+  manet::cpu::attention_head_forward(o.data(), lse.data(), xf.data(), xf.data(), xf.data(), 13, nullptr, 8, 13,
                                      manet::cpu::HeadScratch<float>(ws.data(), 8, 13));
   double worst = 0;
   for (size_t i = 0; i < o.size(); ++i) worst = std::max(worst, std::abs(double(o[i]) - ref.o[i]));

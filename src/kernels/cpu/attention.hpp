@@ -54,7 +54,7 @@ void attention_forward(T* y, T* qkv, T* o, T* z, T* lse, T* head_ws, const T* x,
       const T* Q = qkvn + long(j) * d * P;
       const T* K = qkvn + long(C + j * d) * P;
       const T* V = qkvn + long(2 * C + j * d) * P;
-      attention_head_forward(on + long(j) * d * P, lse + (long(n) * heads + j) * P, Q, K, V, mn, d, P, ws);
+      attention_head_forward(on + long(j) * d * P, lse + (long(n) * heads + j) * P, Q, K, V, P, mn, d, P, ws);
     }
     gemm(false, false, C, P, C, T(1), wproj, C, on, P, T(0), zn, P);
     add_row_bias(zn, bproj, C, P);
@@ -103,7 +103,7 @@ void attention_backward(T* dx, T* dwqkv, T* dbqkv, T* dwproj, T* dbproj, T* dgam
       const T* K = qkvn + long(C + j * d) * P;
       const T* V = qkvn + long(2 * C + j * d) * P;
       T* dq = ws.dqkv + long(j) * d * P;
-      attention_head_backward(dq, dq + CP, dq + 2 * CP, Q, K, V, on + long(j) * d * P, ws.dO + long(j) * d * P,
+      attention_head_backward(dq, dq + CP, dq + 2 * CP, Q, K, V, on + long(j) * d * P, ws.dO + long(j) * d * P, P,
                               lse + (long(n) * heads + j) * P, mn, d, P, head_ws);
     }
     accumulate_row_sums(dbqkv, ws.dqkv, 3 * C, P);

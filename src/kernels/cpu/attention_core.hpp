@@ -153,20 +153,20 @@ void block_times_transposed(T* out, long ldo, int rows, const T* Bblk, const T* 
   }
 }
 
-// (d, P) rows with stride P → (Pp, dp) transposed panel, zero padded.
+// (d, P) rows with stride ld → (Pp, dp) transposed panel, zero padded.
 template <class T>
-void to_transposed_panel(T* panel, const T* src, int d, int P, int Pp, int dp) {
+void to_transposed_panel(T* panel, const T* src, long ld, int d, int P, int Pp, int dp) {
   std::fill(panel, panel + long(Pp) * dp, T(0));
   for (int k = 0; k < d; ++k)
-    for (int q = 0; q < P; ++q) panel[long(q) * dp + k] = src[long(k) * P + q];
+    for (int q = 0; q < P; ++q) panel[long(q) * dp + k] = src[k * ld + q];
 }
 
-// (d, P) rows with stride P → (d, Pp) panel, times `scale`, zero padded.
+// (d, P) rows with stride ld → (d, Pp) panel, times `scale`, zero padded.
 template <class T>
-void to_panel(T* panel, const T* src, int d, int P, int Pp, T scale = T(1)) {
+void to_panel(T* panel, const T* src, long ld, int d, int P, int Pp, T scale = T(1)) {
   for (int k = 0; k < d; ++k) {
     T* dst = panel + long(k) * Pp;
-    const T* s = src + long(k) * P;
+    const T* s = src + k * ld;
     for (int q = 0; q < P; ++q) dst[q] = scale * s[q];
     std::fill(dst + P, dst + Pp, T(0));
   }
@@ -206,14 +206,15 @@ void fill_bias(T* bias, const uint8_t* key_mask, int P, int Pp) {
 }
 
 // o (d, P) = head output; lse (P) = log Σ_q exp(S[p][q]) over valid keys, for backward.
+// q, k, v, o: (d, P) with row stride ld.
 template <class T>
-void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, const uint8_t* key_mask, int d,
-                            int P, HeadScratch<T> ws) {
+void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, long ld, const uint8_t* key_mask,
+                            int d, int P, HeadScratch<T> ws) {
   const int Pp = padded_positions(P, Lanes<T>::W), R = kQueryBlock;
-  to_panel(ws.qp, q, d, P, Pp, T(1) / std::sqrt(T(d)));
-  to_panel(ws.kp, k, d, P, Pp);
+  to_panel(ws.qp, q, ld, d, P, Pp, T(1) / std::sqrt(T(d)));
+  to_panel(ws.kp, k, ld, d, P, Pp);
   const int dp = padded_positions(d, Lanes<T>::W);
-  to_transposed_panel(ws.tp, v, d, P, Pp, dp);
+  to_transposed_panel(ws.tp, v, ld, d, P, Pp, dp);
   fill_bias(ws.bias, key_mask, P, Pp);
   for (int p0 = 0; p0 < P; p0 += R) {
     const int rows = std::min(R, P - p0);
@@ -237,29 +238,30 @@ void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, co
       inv_sum[r] = T(1) / sum;  // normalisation folded into the product with V
       lse[p0 + r] = top + std::log(sum);
     }
-    block_times_transposed(o + p0, P, rows, ws.scores, ws.tp, d, dp, Pp, inv_sum);
+    block_times_transposed(o + p0, ld, rows, ws.scores, ws.tp, d, dp, Pp, inv_sum);
   }
 }
 
-// dq, dk, dv (d, P) are overwritten. o and lse are forward's; do_ is dL/dO.
+// dq, dk, dv (d, P) are overwritten. o and lse are forward's; do_ is dL/dO. Every (d, P)
+// array has row stride ld.
 template <class T>
 void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const T* v, const T* o, const T* do_,
-                             const T* lse, const uint8_t* key_mask, int d, int P, HeadScratch<T> ws) {
+                             long ld, const T* lse, const uint8_t* key_mask, int d, int P, HeadScratch<T> ws) {
   const int Pp = padded_positions(P, Lanes<T>::W), R = kQueryBlock;
   const T scale = T(1) / std::sqrt(T(d));
-  to_panel(ws.qp, q, d, P, Pp, scale);
-  to_panel(ws.kp, k, d, P, Pp);
-  to_panel(ws.vp, v, d, P, Pp);
-  to_panel(ws.dop, do_, d, P, Pp);
+  to_panel(ws.qp, q, ld, d, P, Pp, scale);
+  to_panel(ws.kp, k, ld, d, P, Pp);
+  to_panel(ws.vp, v, ld, d, P, Pp);
+  to_panel(ws.dop, do_, ld, d, P, Pp);
   const int dp = padded_positions(d, Lanes<T>::W);
-  to_transposed_panel(ws.tp, k, d, P, Pp, dp);
+  to_transposed_panel(ws.tp, k, ld, d, P, Pp, dp);
   std::fill(ws.dkp, ws.dkp + long(d) * Pp, T(0));
   std::fill(ws.dvp, ws.dvp + long(d) * Pp, T(0));
   fill_bias(ws.bias, key_mask, P, Pp);
   std::fill(ws.zeros, ws.zeros + Pp, T(0));
   std::fill(ws.row_d, ws.row_d + P, T(0));
   for (int c = 0; c < d; ++c)
-    for (int p = 0; p < P; ++p) ws.row_d[p] += do_[long(c) * P + p] * o[long(c) * P + p];
+    for (int p = 0; p < P; ++p) ws.row_d[p] += do_[c * ld + p] * o[c * ld + p];
   const T scales[kQueryBlock] = {scale, scale, scale, scale};
   for (int p0 = 0; p0 < P; p0 += R) {
     const int rows = std::min(R, P - p0);
@@ -281,13 +283,13 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
     }
     block_rank_update(ws.dvp, ws.dop + p0, ws.scores, d, Pp);   // dV += dO A
     block_rank_update(ws.dkp, ws.qp + p0, ws.dscores, d, Pp);   // dK += (Q/√d) dS
-    block_times_transposed(dq + p0, P, rows, ws.dscores, ws.tp, d, dp, Pp, scales);  // dQ = K dSᵀ/√d
+    block_times_transposed(dq + p0, ld, rows, ws.dscores, ws.tp, d, dp, Pp, scales);  // dQ = K dSᵀ/√d
   }
   for (int c = 0; c < d; ++c)  // masked keys: exactly 0 (their weights were ~1e-38, not 0)
     for (int j = 0; j < P; ++j) {
       const bool valid = ws.bias[j] == T(0);
-      dk[long(c) * P + j] = valid ? ws.dkp[long(c) * Pp + j] : T(0);
-      dv[long(c) * P + j] = valid ? ws.dvp[long(c) * Pp + j] : T(0);
+      dk[c * ld + j] = valid ? ws.dkp[long(c) * Pp + j] : T(0);
+      dv[c * ld + j] = valid ? ws.dvp[long(c) * Pp + j] : T(0);
     }
 }
 
