@@ -28,6 +28,8 @@ std::vector<uint8_t> some_masked(int N, int P) {
 TEST(Conv, SquareKernel) {
   ConvLayer<double> layer("c", {3, 5, 6}, 4, 3, 3);
   check_layer(layer, 2, {3, 5, 6}, nullptr, kTrain);
+  ConvLayer<double> wider("c", {2, 3, 2}, 2, 3, 5);  // kernel wider than the map, no mask
+  check_layer(wider, 2, {2, 3, 2}, nullptr, kTrain);
 }
 
 TEST(Conv, RectangularKernelWithMask) {

@@ -24,10 +24,18 @@ void im2col(T* col, const T* x, const uint8_t* mask, int N, int C, int H, int W,
           const T* xc = x + (long(n) * C + c) * P;
           const uint8_t* m = mask ? mask + long(n) * P : nullptr;
           T* out = row + long(n) * P;
+          // Columns w whose source w + kj - pw is inside the row: [w_lo, w_hi).
+          const int w_lo = std::min(W, std::max(0, pw - kj)), w_hi = std::max(w_lo, std::min(W, W + pw - kj));
           for (int h = 0; h < H; ++h) {
             const int hs = h + ki - ph;
             if (hs < 0 || hs >= H) {
               std::fill(out + h * W, out + (h + 1) * W, T(0));
+              continue;
+            }
+            if (!m) {  // no mask: one contiguous copy per row, zeros at the edges
+              std::fill(out + h * W, out + h * W + w_lo, T(0));
+              std::copy(xc + hs * W + w_lo + kj - pw, xc + hs * W + w_hi + kj - pw, out + h * W + w_lo);
+              std::fill(out + h * W + w_hi, out + (h + 1) * W, T(0));
               continue;
             }
             for (int w = 0; w < W; ++w) {
@@ -54,9 +62,16 @@ void col2im(T* dx, const T* dcol, const uint8_t* mask, int N, int C, int H, int 
           T* dxc = dx + (long(n) * C + c) * P;
           const uint8_t* m = mask ? mask + long(n) * P : nullptr;
           const T* in = row + long(n) * P;
+          const int w_lo = std::min(W, std::max(0, pw - kj)), w_hi = std::max(w_lo, std::min(W, W + pw - kj));
           for (int h = 0; h < H; ++h) {
             const int hs = h + ki - ph;
             if (hs < 0 || hs >= H) continue;
+            if (!m) {  // no mask: one contiguous, vectorisable add per row
+              T* dst = dxc + hs * W + kj - pw;
+              const T* src = in + h * W;
+              for (int w = w_lo; w < w_hi; ++w) dst[w] += src[w];
+              continue;
+            }
             for (int w = 0; w < W; ++w) {
               const int ws = w + kj - pw;
               if (ws >= 0 && ws < W && (!m || m[hs * W + ws])) dxc[hs * W + ws] += in[h * W + w];
