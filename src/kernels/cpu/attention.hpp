@@ -18,10 +18,11 @@
 
 namespace manet::cpu {
 
+// m (rows, cols) = bias broadcast along rows: a GEMM with beta = 1 then adds onto it (OpenBLAS
+// skips its separate zeroing pass when beta is 1, and no second pass adds the bias).
 template <class T>
-void add_row_bias(T* m, const T* bias, int rows, int cols) {
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; ++c) m[long(r) * cols + c] += bias[r];
+void fill_row_bias(T* m, const T* bias, int rows, int cols) {
+  for (int r = 0; r < rows; ++r) std::fill(m + long(r) * cols, m + long(r + 1) * cols, bias[r]);
 }
 
 template <class T>
@@ -48,16 +49,16 @@ void attention_forward(T* y, T* qkv, T* o, T* z, T* lse, T* head_ws, const T* x,
     T* on = o + long(n) * C * P;
     T* zn = z + long(n) * C * P;
     const uint8_t* mn = mask ? mask + long(n) * P : nullptr;
-    gemm(false, false, 3 * C, P, C, T(1), wqkv, C, xn, P, T(0), qkvn, P);
-    add_row_bias(qkvn, bqkv, 3 * C, P);
+    fill_row_bias(qkvn, bqkv, 3 * C, P);
+    gemm(false, false, 3 * C, P, C, T(1), wqkv, C, xn, P, T(1), qkvn, P);
     for (int j = 0; j < heads; ++j) {
       const T* Q = qkvn + long(j) * d * P;
       const T* K = qkvn + long(C + j * d) * P;
       const T* V = qkvn + long(2 * C + j * d) * P;
       attention_head_forward(on + long(j) * d * P, lse + (long(n) * heads + j) * P, Q, K, V, P, mn, d, P, ws);
     }
-    gemm(false, false, C, P, C, T(1), wproj, C, on, P, T(0), zn, P);
-    add_row_bias(zn, bproj, C, P);
+    fill_row_bias(zn, bproj, C, P);
+    gemm(false, false, C, P, C, T(1), wproj, C, on, P, T(1), zn, P);
     T* yn = y + long(n) * C * P;
     for (long i = 0; i < long(C) * P; ++i) yn[i] = xn[i] + gamma * zn[i];
   }
