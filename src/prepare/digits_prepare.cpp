@@ -14,7 +14,7 @@ namespace manet::prepare {
 namespace {
 
 // Bump when generation, augmentation or features change: old files are then rebuilt.
-constexpr const char* kDigitsRecipeVersion = "digits-v2";
+constexpr const char* kDigitsRecipeVersion = "digits-v3";
 constexpr long kDefaultClipsPerClass = 2000, kTestClipsPerClass = 100;
 enum Set : uint64_t { kTrainSet = 1, kTestSet = 2, kHeldoutSet = 3 };
 
@@ -91,7 +91,7 @@ void prepare_digits(const PrepareOptions& o) {
     std::printf("wrote %s: %ld clips (%s)\n", path.c_str(), s.data.size(), what.c_str());
   };
   {
-    EspeakSynth synth;
+    EspeakSynth& synth = EspeakSynth::instance();  // one fixed order of sets: see espeak_voice.hpp
     write(train_path,
           espeak_set(synth, mel, train_path, o.seed, kTrainSet, per_class * 10, train_voices, false, ClipStyle::augmented),
           std::to_string(train_voices.size()) + " training voices, augmented, " + std::to_string(per_class) + " per digit");

@@ -3,7 +3,6 @@
 #include <espeak-ng/speak_lib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,7 +16,7 @@ namespace {
 
 constexpr const char* kEspeakData = "/usr/lib/x86_64-linux-gnu/espeak-ng-data";
 constexpr const char* kInstall = "install it with `apt-get install espeak-ng libespeak-ng-dev`";
-std::atomic<bool> g_alive{false};
+constexpr int kVolume = 40;  // of 0-200, default 100
 
 int collect(short* wav, int samples, espeak_EVENT* events) {
   if (wav && samples > 0 && events) {
@@ -54,19 +53,16 @@ std::string espeak_version() {
 
 bool is_heldout_variant(const std::string& variant) { return fnv1a32(variant) % 5 == 0; }
 
-EspeakSynth::EspeakSynth() {
-  if (g_alive.exchange(true)) throw Error("espeak-ng: only one synthesiser can exist at a time (global library state)");
-  sample_rate_ = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, espeakINITIALIZE_DONT_EXIT);
-  if (sample_rate_ <= 0) {
-    g_alive = false;
-    throw Error(std::string("espeak-ng failed to start (its data is in ") + kEspeakData + "): " + kInstall, ErrorKind::usage);
-  }
-  espeak_SetSynthCallback(collect);
+EspeakSynth& EspeakSynth::instance() {
+  static EspeakSynth synth;  // never terminated: a second espeak_Initialize would hang
+  return synth;
 }
 
-EspeakSynth::~EspeakSynth() {
-  espeak_Terminate();
-  g_alive = false;
+EspeakSynth::EspeakSynth() {
+  sample_rate_ = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, espeakINITIALIZE_DONT_EXIT);
+  if (sample_rate_ <= 0)
+    throw Error(std::string("espeak-ng failed to start (its data is in ") + kEspeakData + "): " + kInstall, ErrorKind::usage);
+  espeak_SetSynthCallback(collect);
 }
 
 Audio EspeakSynth::say(const std::string& text, const EspeakVoice& v) {
@@ -75,6 +71,9 @@ Audio EspeakSynth::say(const std::string& text, const EspeakVoice& v) {
     throw Error("espeak-ng has no voice '" + name + "' (" + kInstall + ")", ErrorKind::usage);
   espeak_SetParameter(espeakRATE, v.rate, 0);
   espeak_SetParameter(espeakPITCH, v.pitch, 0);
+  // Well below full scale: the generator's automatic gain control only acts on clipping
+  // and would carry a changed gain into later clips, making them depend on history.
+  espeak_SetParameter(espeakVOLUME, kVolume, 0);
   Audio out;
   std::srand(v.noise_seed);  // espeak-ng's breath and Klatt noise call rand()
   const espeak_ERROR e = espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_AUTO, nullptr, &out);

@@ -2,8 +2,12 @@
 // Spoken words from libespeak-ng, in process (AUDIO_OUTPUT_SYNCHRONOUS: ~2,000 clips/s).
 // A voice is an accent (a language voice such as en-us) plus a variant from
 // espeak-ng-data/voices/!v (or "none"), at a speaking rate and base pitch. espeak-ng's
-// own noise sources use rand(); it is seeded before every clip, so a clip is a pure
-// function of (word, voice, seed).
+// own noise sources use rand(), seeded before every clip; but the generator also carries
+// state from clip to clip (the glottal phase: saying the same word twice gives slightly
+// different samples), and the library cannot be started twice in one process (a second
+// espeak_Initialize hangs). So a *sequence* of clips said from a freshly started
+// synthesiser is a pure function of its recipes, and `prepare` makes every set in one
+// fixed order in one process: its files are a pure function of the options.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,11 +37,10 @@ bool is_heldout_variant(const std::string& variant);
 // "1.51 (data: /usr/lib/...)": what the recipe of the espeak sets depends on.
 std::string espeak_version();
 
-// The library has one global state: at most one EspeakSynth exists at a time.
+// The library has one global state, started on first use and kept for the process.
 class EspeakSynth {
  public:
-  EspeakSynth();
-  ~EspeakSynth();
+  static EspeakSynth& instance();
   EspeakSynth(const EspeakSynth&) = delete;
   EspeakSynth& operator=(const EspeakSynth&) = delete;
 
@@ -45,6 +48,7 @@ class EspeakSynth {
   Audio say(const std::string& text, const EspeakVoice& voice);
 
  private:
+  EspeakSynth();
   int sample_rate_ = 0;
 };
 
