@@ -60,9 +60,9 @@ void run_eval(const EvalArgs& a, dist::Comm& comm) {
       std::snprintf(buf, sizeof buf, "%s%.6g", k ? "," : "", total ? double(r.confusion[k * K + k]) / total : 0.0);
       per_class += buf;
     }
-    std::printf("{\"loss\": %.9g, \"accuracy\": %.9g, \"macro_f1\": %.9g, \"samples\": %ld, \"checkpoint\": \"%s\", "
+    std::printf("{\"loss\": %.9g, \"accuracy\": %.9g, \"samples\": %ld, \"macro_f1\": %.9g, \"checkpoint\": \"%s\", "
                 "\"step\": %lld, \"per_class_accuracy\": [%s]}\n",
-                r.loss(), r.accuracy(), r.macro_f1(), r.samples, a.checkpoint.c_str(), static_cast<long long>(c.step),
+                r.loss(), r.accuracy(), r.samples, r.macro_f1(), a.checkpoint.c_str(), static_cast<long long>(c.step),
                 per_class.c_str());
     return;
   }
