@@ -12,6 +12,8 @@ packages=(
   libopenblas-dev zlib1g-dev           # GEMM, gzipped IDX files
   libgtest-dev                         # tests
   dataset-fashion-mnist                # the default data set
+  wordnet-base fortunes                # text data sets (manet prepare wn26|fort14)
+  espeak-ng libespeak-ng-dev flite sox libkissfft-dev  # speech (manet prepare digits)
 )
 
 missing=()

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "dist/agree.hpp"
 #include "io/hdf5_file.hpp"
+#include "prepare/prepare.hpp"
 #include "train/evaluate.hpp"
 #include "train/trainer.hpp"
 
@@ -59,13 +60,15 @@ void run_eval(const EvalArgs& a, dist::Comm& comm) {
       std::snprintf(buf, sizeof buf, "%s%.6g", k ? "," : "", total ? double(r.confusion[k * K + k]) / total : 0.0);
       per_class += buf;
     }
-    std::printf("{\"loss\": %.9g, \"accuracy\": %.9g, \"samples\": %ld, \"checkpoint\": \"%s\", \"step\": %lld, "
-                "\"per_class_accuracy\": [%s]}\n",
-                r.loss(), r.accuracy(), r.samples, a.checkpoint.c_str(), static_cast<long long>(c.step), per_class.c_str());
+    std::printf("{\"loss\": %.9g, \"accuracy\": %.9g, \"samples\": %ld, \"macro_f1\": %.9g, \"checkpoint\": \"%s\", "
+                "\"step\": %lld, \"per_class_accuracy\": [%s]}\n",
+                r.loss(), r.accuracy(), r.samples, r.macro_f1(), a.checkpoint.c_str(), static_cast<long long>(c.step),
+                per_class.c_str());
     return;
   }
   std::printf("checkpoint %s (step %lld) on %s\n", a.checkpoint.c_str(), static_cast<long long>(c.step), data.name.c_str());
-  std::printf("loss %.6f | accuracy %.4f | samples %ld\n\n", r.loss(), r.accuracy(), r.samples);
+  std::printf("loss %.6f | accuracy %.4f | macro-F1 %.4f | samples %ld\n\n", r.loss(), r.accuracy(), r.macro_f1(),
+              r.samples);
   std::printf("per class (rows: true label, columns: predicted)\n class  accuracy   count |");
   for (int j = 0; j < K; ++j) std::printf("%6d", j);
   std::printf("\n");
@@ -185,6 +188,26 @@ void add_commands(CLI::App& app, dist::Comm& comm) {
   eval_cmd->add_flag("--json", eargs->json, "print one JSON object {\"loss\", \"accuracy\", \"samples\", ...} as the last line");
   eval_cmd->add_option("--batch", eargs->batch, "samples per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   eval_cmd->callback([eargs, &comm] { run_eval(*eargs, comm); });
+
+  auto pargs = std::make_shared<prepare::PrepareOptions>();
+  auto* prepare_cmd = app.add_subcommand(
+      "prepare", "Build a data set of the text or speech applications from Debian packages (one process).");
+  prepare_cmd->add_option("dataset", pargs->dataset, std::string("which: ") + prepare::kPreparableDatasets)->required();
+  prepare_cmd->add_option("--out", pargs->out_dir, "directory for train.h5, test.h5 (and the digits test sets)")->required();
+  prepare_cmd->add_flag("--force", pargs->force, "rebuild even when the files are up to date");
+  prepare_cmd->add_option("--seq-len", pargs->seq_len, "text: token ids per sample (default wn26 40, fort14 64)")
+      ->check(CLI::Range(1, 4096));
+  prepare_cmd->add_option("--min-count", pargs->min_count, "text: keep tokens seen this often in train (default 2)")
+      ->check(CLI::Range(1, 1 << 30));
+  prepare_cmd->add_option("--seed", pargs->seed, "digits: seed of the synthesis and augmentation")->capture_default_str();
+  prepare_cmd->add_option("--clips-per-class", pargs->clips_per_class, "digits: augmented training clips per digit")
+      ->check(CLI::Range(1L, 1L << 24));
+  prepare_cmd->footer("Writes the HDF5 data set format of INTERFACE.md; a second run with the same options does nothing.\n"
+                      "  manet prepare wn26 --out data/wn26 && manet train --config configs/wn26.yaml");
+  prepare_cmd->callback([pargs, &comm] {
+    check(comm.size() == 1, "manet prepare runs as one process (not under mpirun)", ErrorKind::usage);
+    prepare::run_prepare(*pargs);
+  });
 
   auto iargs = std::make_shared<InspectArgs>();
   auto* inspect_cmd = app.add_subcommand("inspect", "Show what a checkpoint holds (verifies every checksum).");

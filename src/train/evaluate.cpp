@@ -7,6 +7,20 @@
 
 namespace manet {
 
+double EvalResult::macro_f1() const {
+  double sum = 0;
+  int present = 0;
+  for (int k = 0; k < classes; ++k) {
+    long tp = confusion[std::size_t(k) * classes + k], fp = 0, fn = 0;
+    for (int j = 0; j < classes; ++j)
+      if (j != k) fn += confusion[std::size_t(k) * classes + j], fp += confusion[std::size_t(j) * classes + k];
+    if (tp + fp + fn == 0) continue;
+    sum += 2.0 * double(tp) / double(2 * tp + fp + fn);
+    ++present;
+  }
+  return present ? sum / present : 0.0;
+}
+
 EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first, long count) {
   const int K = model.spec().num_classes;
   if (count < 0) count = data.size() - first;

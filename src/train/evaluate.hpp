@@ -17,6 +17,9 @@ struct EvalResult {
 
   double loss() const { return samples ? loss_sum / double(samples) : 0.0; }
   double accuracy() const { return samples ? double(correct) / double(samples) : 0.0; }
+  // Mean over classes of F1 = 2 TP / (2 TP + FP + FN), over the classes that occur as a
+  // true label or a prediction (scikit-learn's f1_score(average="macro")).
+  double macro_f1() const;
 };
 
 // Evaluates samples [first, first + count) (all when count < 0) in batches of `batch`.

@@ -1,0 +1,39 @@
+#pragma once
+// Text -> fixed-length token ids. Tokens are lower-cased words and single punctuation
+// marks (Python's re.findall(r"\w+|[^\w\s]", text.lower()) for ASCII; bytes >= 0x80 count
+// as word characters, so UTF-8 letters stay inside their word). The vocabulary is built
+// from the training split only: id 0 = padding, 1 = out of vocabulary, then every token
+// seen at least `min_count` times, most frequent first (ties by byte order), so the same
+// texts always give the same ids.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace manet::prepare {
+
+std::vector<std::string> tokenize(std::string_view text);
+
+class Vocabulary {
+ public:
+  static constexpr int64_t kPad = 0, kUnknown = 1;
+
+  static Vocabulary build(const std::vector<std::string>& train_texts, int min_count);
+  // The inverse of serialize(): one token per line, line i holds id i.
+  static Vocabulary deserialize(const std::string& lines);
+
+  int64_t id(const std::string& token) const;
+  // Truncated or padded at the end with kPad to exactly seq_len ids.
+  std::vector<int64_t> encode(std::string_view text, int seq_len) const;
+  long size() const { return long(tokens_.size()); }
+  const std::string& token(int64_t id) const { return tokens_.at(std::size_t(id)); }
+  std::string serialize() const;
+
+ private:
+  void add(std::string token);
+  std::vector<std::string> tokens_;
+  std::unordered_map<std::string, int64_t> ids_;
+};
+
+}  // namespace manet::prepare
