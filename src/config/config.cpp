@@ -80,7 +80,8 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
   c.train.label_smoothing = t.double_or("label_smoothing", 0.0, 0.0, 0.999);
   c.train.grad_clip = t.double_or("grad_clip", 0.0, 0.0, 1e12);
   c.train.log_every_steps = t.int_or("log_every_steps", c.train.log_every_steps, 1, kBig);
-  c.train.eval_batch_size = t.int_or("eval_batch_size", c.train.eval_batch_size, 1, 1 << 20);
+  // Evaluation batches default to the training batch: larger ones only cost memory.
+  c.train.eval_batch_size = t.int_or("eval_batch_size", c.train.batch_size, 1, 1 << 20);
   c.train.timeline = t.string_or("timeline", "");
   c.train.timeline_steps = t.int_or("timeline_steps", c.train.timeline_steps, 1, 100000);
 

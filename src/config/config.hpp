@@ -26,7 +26,7 @@ struct TrainConfig {
   double label_smoothing = 0.0;
   double grad_clip = 0.0;    // max global gradient norm; 0 = off
   long log_every_steps = 50;
-  long eval_batch_size = 500;
+  long eval_batch_size = 64;  // default: train.batch_size
   std::string timeline;      // Chrome-trace JSON of the first timeline_steps steps; empty = off
   long timeline_steps = 20;
 };

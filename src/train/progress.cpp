@@ -55,16 +55,18 @@ void Progress::step_done(long step, long epoch, double loss, double lr, long log
   window_loss_ = 0;
 }
 
-void Progress::eval_done(long step, long epoch, double loss, double accuracy, long samples, double seconds) {
+void Progress::eval_done(long step, long epoch, double loss, double accuracy, double macro_f1, long samples,
+                         double seconds) {
   if (!enabled_) return;
-  std::printf("eval  step %ld | epoch %ld | test loss %.4f | test accuracy %.4f (%ld samples, %.1fs) | elapsed %s\n",
-              step, epoch, loss, accuracy, samples, seconds, format_duration(elapsed_seconds()).c_str());
+  std::printf("eval  step %ld | epoch %ld | test loss %.4f | test accuracy %.4f | macro-F1 %.4f (%ld samples, %.1fs) | "
+              "elapsed %s\n",
+              step, epoch, loss, accuracy, macro_f1, samples, seconds, format_duration(elapsed_seconds()).c_str());
   std::fflush(stdout);
   if (jsonl_) {
     std::fprintf(jsonl_,
                  "{\"event\":\"eval\",\"step\":%ld,\"epoch\":%ld,\"loss\":%.6g,\"accuracy\":%.6g,\"samples\":%ld,"
-                 "\"elapsed_s\":%.1f}\n",
-                 step, epoch, loss, accuracy, samples, elapsed_seconds());
+                 "\"macro_f1\":%.6g,\"elapsed_s\":%.1f}\n",
+                 step, epoch, loss, accuracy, samples, macro_f1, elapsed_seconds());
     std::fflush(jsonl_);
   }
 }

@@ -27,7 +27,7 @@ class Progress {
   void start(long step);
   // Called once per step with this step's mean loss.
   void step_done(long step, long epoch, double loss, double lr, long log_every);
-  void eval_done(long step, long epoch, double loss, double accuracy, long samples, double seconds);
+  void eval_done(long step, long epoch, double loss, double accuracy, double macro_f1, long samples, double seconds);
   void note(const std::string& line);  // a plain line on the terminal
   // A line {"event": NAME, "step": STEP} in metrics.jsonl (e.g. "stopped" by a signal).
   void note_event(const char* name, long step);

@@ -131,7 +131,7 @@ void train(Config config, dist::Comm& comm) {
     if (!cfg.data.test.defined() || state.epoch_steps == 0) return;
     auto t0 = Clock::now();
     const EvalResult r = evaluate_sharded(comm, model, t.test_data, cfg.train.eval_batch_size);
-    progress.eval_done(state.step, state.epoch + 1, r.loss(), r.accuracy(), r.samples, seconds_since(t0));
+    progress.eval_done(state.step, state.epoch + 1, r.loss(), r.accuracy(), r.macro_f1(), r.samples, seconds_since(t0));
     state.history.push_back(
         {state.epoch + 1, state.step, state.epoch_loss_sum / double(state.epoch_steps), r.loss(), r.accuracy()});
   };

@@ -29,6 +29,7 @@ std::string train_and_eval(const std::string& name, const std::string& test_file
                                       " --set checkpoint.dir=" + dir + " --set checkpoint.resume=never");
   EXPECT_EQ(t.exit_code, 0) << t.output;
   EXPECT_NE(t.output.find("test accuracy"), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("| macro-F1 "), std::string::npos) << "per-epoch eval lines report macro-F1";
   char ckpt[64];
   std::snprintf(ckpt, sizeof ckpt, "/step-%08d.h5", steps);
   const CommandResult e = run_command(manet_binary() + " eval --json --checkpoint " + dir + ckpt + " --data " + data +
