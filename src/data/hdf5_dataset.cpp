@@ -90,14 +90,18 @@ Dataset load_hdf5_dataset(const std::string& path) {
 
 void save_hdf5_dataset(const std::string& path, const Dataset& data) {
   h5::File file = h5::File::create(path);
+  write_hdf5_dataset(file, data);
+  file.flush();
+}
+
+void write_hdf5_dataset(h5::File& file, const Dataset& data) {
   const hsize_t n = hsize_t(data.size());
   if (data.tokens)
     file.write("/x", data.ids.data(), {n, hsize_t(data.sample_shape.W)}, false);
   else
-    file.write("/x", data.image_values().data(),
+    file.write("/x", data.image_bytes.empty() ? data.images.data() : data.image_values().data(),
                {n, hsize_t(data.sample_shape.C), hsize_t(data.sample_shape.H), hsize_t(data.sample_shape.W)}, false);
   file.write("/y", data.labels.data(), {n}, false);
-  file.flush();
 }
 
 }  // namespace manet

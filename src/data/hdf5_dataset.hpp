@@ -4,6 +4,7 @@
 #include <string>
 
 #include "data/dataset.hpp"
+#include "io/hdf5_file.hpp"
 
 namespace manet {
 
@@ -12,5 +13,7 @@ Dataset load_hdf5_dataset(const std::string& path);
 
 // Writes a data set in that format (tests, `manet prepare`).
 void save_hdf5_dataset(const std::string& path, const Dataset& data);
+// Writes /x and /y into an open file (for files that carry more, like `manet prepare`'s).
+void write_hdf5_dataset(h5::File& file, const Dataset& data);
 
 }  // namespace manet

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "data/hdf5_dataset.hpp"
 #include "io/hdf5_file.hpp"
 
 namespace manet::prepare {
@@ -35,13 +36,7 @@ void write_prepared(const std::string& path, const Dataset& data, const std::str
   const std::string partial = path + ".partial";
   {
     h5::File file = h5::File::create(partial);
-    const hsize_t n = hsize_t(data.size());
-    if (data.tokens)
-      file.write("/x", data.ids.data(), {n, hsize_t(data.sample_shape.W)}, false);
-    else
-      file.write("/x", data.images.data(),
-                 {n, hsize_t(data.sample_shape.C), hsize_t(data.sample_shape.H), hsize_t(data.sample_shape.W)}, false);
-    file.write("/y", data.labels.data(), {n}, false);
+    write_hdf5_dataset(file, data);
     for (const auto& [name, text] : strings) file.write_string("/" + name, text);
     file.set_attr("/", "recipe", recipe);
     file.flush();
