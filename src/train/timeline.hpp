@@ -19,7 +19,8 @@ class Timeline {
   // An empty path turns it off; every call is then a no-op.
   Timeline(std::string path, long steps, dist::Comm& comm);
 
-  bool recording(long step) const { return !path_.empty() && step <= last_step_ && !written_; }
+  bool enabled() const { return !path_.empty(); }
+  bool recording(long step) const { return enabled() && step <= last_step_ && !written_; }
   void set_first_step(long step) { last_step_ = step + steps_; }
   // A finished span on `track` (0: step phases, 1: layers).
   void span(const char* name, int track, Clock::time_point begin, Clock::time_point end, long step);

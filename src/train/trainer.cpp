@@ -148,14 +148,21 @@ void train(Config config, dist::Comm& comm) {
   const long warmup_steps = state.step + std::min(5L, (total_steps - state.step) / 4);
   Timeline timeline(cfg.train.timeline, cfg.train.timeline_steps, comm);
   timeline.set_first_step(state.step);
+  // Layer spans: names built once; timed only inside a recorded step's forward and
+  // backward (evaluation runs the same layers between steps).
+  bool layers_timed = false;
   auto layer_start = Clock::now();
-  model.set_layer_observer([&](std::size_t layer, bool backward) {
-    const auto now = Clock::now();
-    if (timeline.recording(state.step + 1))
-      timeline.span((backward ? "backward " : "forward ") + model.layer_names()[layer], 1, layer_start, now,
-                    state.step + 1);
-    layer_start = now;
-  });
+  std::vector<std::string> span_names[2];  // [backward][layer]
+  if (timeline.enabled()) {
+    for (const std::string& name : model.layer_names())
+      span_names[0].push_back("forward " + name), span_names[1].push_back("backward " + name);
+    model.set_layer_observer([&](std::size_t layer, bool backward) {
+      if (!layers_timed) return;
+      const auto now = Clock::now();
+      timeline.span(span_names[backward][layer], 1, layer_start, now, state.step + 1);
+      layer_start = now;
+    });
+  }
   progress.start(state.step);
   while (state.step < total_steps) {
     if (!sampler.has_batch_at(state.epoch_offset)) end_epoch();  // resumed with a larger global batch
@@ -167,7 +174,7 @@ void train(Config config, dist::Comm& comm) {
     sampler.shard(state.epoch, state.epoch_offset + rank * B, B, indices);
     batch.gather(t.train_data, indices);
     s.data = seconds_since(t0);
-    layer_start = t0;
+    layers_timed = timeline.recording(state.step + 1), layer_start = t0;
 
     const StepContext ctx{true, cfg.seed, state.step, rank * B};  // dropout keyed by global sample index
     const float* logits = model.forward(batch.input(), ctx);
@@ -187,6 +194,7 @@ void train(Config config, dist::Comm& comm) {
     layer_start = Clock::now();
     if (faults.due(FaultKind::nan_gradient, rank, state.step + 1)) model.grads()[model.num_params() - 1] = NAN;
     model.backward(loss.backward(1.0f / float(global_batch)), false, [&](long offset) { buckets.ready_from(offset); });
+    layers_timed = false;
     s.backward = seconds_since(t0);
     comm.wait(agreed_ticket);
     buckets.finish();  // gradients are now the global mean on every rank

@@ -262,7 +262,8 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
   std::fill(ws.row_d, ws.row_d + P, T(0));
   for (int c = 0; c < d; ++c)
     for (int p = 0; p < P; ++p) ws.row_d[p] += do_[c * ld + p] * o[c * ld + p];
-  const T scales[kQueryBlock] = {scale, scale, scale, scale};
+  T scales[kQueryBlock];
+  std::fill(scales, scales + kQueryBlock, scale);
   for (int p0 = 0; p0 < P; p0 += R) {
     const int rows = std::min(R, P - p0);
     block_scores(ws.scores, ws.qp + p0, ws.kp, ws.bias, d, Pp);    // S (masked: -inf)
