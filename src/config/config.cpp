@@ -70,14 +70,17 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
   c.model = parse_model_section(root.child("model"), size);
 
   const ConfigNode t = root.child("train");
-  t.allow_only({"batch_size", "max_steps", "epochs", "shuffle", "init_from", "label_smoothing", "grad_clip",
-                "log_every_steps", "eval_batch_size", "timeline", "timeline_steps"});
+  t.allow_only({"batch_size", "max_steps", "epochs", "shuffle", "init_from", "label_smoothing", "token_dropout",
+                "grad_clip", "log_every_steps", "eval_batch_size", "timeline", "timeline_steps"});
   c.train.batch_size = t.int_or("batch_size", c.train.batch_size, 1, 1 << 20);
   c.train.max_steps = t.int_or("max_steps", 0, 0, kBig);
   c.train.epochs = t.int_or("epochs", c.train.epochs, 1, 1 << 20);
   c.train.shuffle = t.bool_or("shuffle", true);
   c.train.init_from = t.string_or("init_from", "");
   c.train.label_smoothing = t.double_or("label_smoothing", 0.0, 0.0, 0.999);
+  c.train.token_dropout = t.double_or("token_dropout", 0.0, 0.0, 0.99);
+  if (c.train.token_dropout > 0 && c.model.input != InputKind::tokens)
+    t.child("token_dropout").fail("token_dropout needs model.input: tokens");
   c.train.grad_clip = t.double_or("grad_clip", 0.0, 0.0, 1e12);
   c.train.log_every_steps = t.int_or("log_every_steps", c.train.log_every_steps, 1, kBig);
   // Evaluation batches default to the training batch: larger ones only cost memory.
@@ -232,8 +235,10 @@ std::string to_yaml(const Config& c) {
 
   root["data"]["train"] = dataset_yaml(c.data.train);
   if (c.data.test.defined()) root["data"]["test"] = dataset_yaml(c.data.test);
-  root["data"]["normalize"]["mean"] = c.data.normalize.mean;
-  root["data"]["normalize"]["std"] = c.data.normalize.std;
+  if (c.model.input == InputKind::image) {  // pixels only: tokens are ids
+    root["data"]["normalize"]["mean"] = c.data.normalize.mean;
+    root["data"]["normalize"]["std"] = c.data.normalize.std;
+  }
 
   YAML::Node t;
   t["batch_size"] = c.train.batch_size;
@@ -242,6 +247,7 @@ std::string to_yaml(const Config& c) {
   t["shuffle"] = c.train.shuffle;
   if (!c.train.init_from.empty()) t["init_from"] = c.train.init_from;
   t["label_smoothing"] = c.train.label_smoothing;
+  if (c.train.token_dropout > 0) t["token_dropout"] = c.train.token_dropout;
   t["grad_clip"] = c.train.grad_clip;
   t["log_every_steps"] = c.train.log_every_steps;
   t["eval_batch_size"] = c.train.eval_batch_size;

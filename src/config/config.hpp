@@ -24,6 +24,9 @@ struct TrainConfig {
   bool shuffle = true;
   std::string init_from;     // checkpoint whose weights (and optimizer state) start the run
   double label_smoothing = 0.0;
+  // Token input only: each training token (not padding) becomes the unknown id 1 with this
+  // probability, keyed by (seed, step, global sample index): regularises rare words.
+  double token_dropout = 0.0;
   double grad_clip = 0.0;    // max global gradient norm; 0 = off
   long log_every_steps = 50;
   long eval_batch_size = 64;  // default: train.batch_size

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "core/rng.hpp"
+
 namespace manet {
 
 void BatchBuffer::gather(const Dataset& data, const std::vector<long>& indices) {
@@ -18,6 +20,17 @@ void BatchBuffer::gather(const Dataset& data, const std::vector<long>& indices) 
     else
       data.copy_image(s, images_.data() + i * width);
   }
+}
+
+void BatchBuffer::drop_tokens(double p, uint64_t seed, long step, long first_sample) {
+  if (p <= 0 || ids_.empty()) return;
+  const long n = size(), width = long(ids_.size()) / n;
+  const RandomStream random(seed, RandomPurpose::token_dropout, uint64_t(step));
+  for (long i = 0; i < n; ++i)
+    for (long t = 0; t < width; ++t) {
+      int64_t& id = ids_[i * width + t];
+      if (id > 1 && random.uniform(uint64_t(t), uint64_t(first_sample + i)) < p) id = 1;
+    }
 }
 
 void BatchBuffer::gather_range(const Dataset& data, long first, long count) {

@@ -1,0 +1,84 @@
+// Token dropout: the rate it promises, padding and unknown ids untouched, and the same
+// result however the batch is split over ranks (keyed by global sample index).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "train/batch.hpp"
+
+namespace manet {
+namespace {
+
+// n samples of T tokens: ids 2.. in the first T - 5 positions, padding after them.
+Dataset token_data(long n, long T) {
+  Dataset d;
+  d.tokens = true;
+  d.sample_shape = {1, 1, int(T)};
+  d.num_classes = 2;
+  for (long i = 0; i < n; ++i) {
+    for (long t = 0; t < T; ++t) d.ids.push_back(t < T - 5 ? 2 + (i * 7 + t) % 50 : 0);
+    d.labels.push_back(i % 2);
+  }
+  return d;
+}
+
+std::vector<int64_t> ids_of(const BatchBuffer& b, long T) {
+  const int64_t* ids = b.input().tokens;
+  return std::vector<int64_t>(ids, ids + b.size() * T);
+}
+
+TEST(TokenDropout, DropsAtTheRequestedRateAndNeverTouchesPadding) {
+  const long n = 400, T = 40;
+  const Dataset d = token_data(n, T);
+  BatchBuffer b;
+  b.gather_range(d, 0, n);
+  b.drop_tokens(0.2, 7, 3, 0);
+  const std::vector<int64_t> got = ids_of(b, T);
+  long words = 0, dropped = 0;
+  for (long i = 0; i < n * T; ++i) {
+    const int64_t before = d.ids[std::size_t(i)];
+    if (before == 0) {
+      EXPECT_EQ(got[std::size_t(i)], 0) << "padding at " << i;
+      continue;
+    }
+    ++words;
+    if (got[std::size_t(i)] == 1) ++dropped;
+    else EXPECT_EQ(got[std::size_t(i)], before) << i;
+  }
+  const double rate = double(dropped) / double(words), sigma = std::sqrt(0.2 * 0.8 / double(words));
+  EXPECT_NEAR(rate, 0.2, 4 * sigma) << dropped << " of " << words;
+}
+
+TEST(TokenDropout, SameTokensDroppedHoweverTheBatchIsSplit) {
+  const long T = 12;
+  const Dataset d = token_data(64, T);
+  BatchBuffer whole, first, second;
+  whole.gather_range(d, 0, 64);
+  whole.drop_tokens(0.3, 1, 9, 0);
+  first.gather_range(d, 0, 32);
+  first.drop_tokens(0.3, 1, 9, 0);
+  second.gather_range(d, 32, 32);
+  second.drop_tokens(0.3, 1, 9, 32);
+  std::vector<int64_t> halves = ids_of(first, T);
+  const std::vector<int64_t> rest = ids_of(second, T);
+  halves.insert(halves.end(), rest.begin(), rest.end());
+  EXPECT_EQ(ids_of(whole, T), halves);
+}
+
+TEST(TokenDropout, ChangesWithTheStepAndIsOffAtZero) {
+  const long T = 12;
+  const Dataset d = token_data(32, T);
+  BatchBuffer a, b, off;
+  a.gather_range(d, 0, 32);
+  a.drop_tokens(0.3, 1, 1, 0);
+  b.gather_range(d, 0, 32);
+  b.drop_tokens(0.3, 1, 2, 0);
+  EXPECT_NE(ids_of(a, T), ids_of(b, T));
+  off.gather_range(d, 0, 32);
+  off.drop_tokens(0.0, 1, 1, 0);
+  EXPECT_EQ(ids_of(off, T), d.ids);
+}
+
+}  // namespace
+}  // namespace manet
