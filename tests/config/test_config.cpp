@@ -57,8 +57,9 @@ TEST(Config, BadConfigsNameKeyAndFile) {
     SCOPED_TRACE(overrides.front());
     const std::string message = error_of(kGood, overrides);
     EXPECT_NE(message.find(expected), std::string::npos) << "got: " << message;
-    if (expected.rfind("--set", 0) != 0)  // a malformed --set is about the command line, not the file
+    if (expected.rfind("--set", 0) != 0) {  // a malformed --set is about the command line, not the file
       EXPECT_EQ(message.rfind("run.yaml", 0), 0u) << "names the file first: " << message;
+    }
   }
   // Errors inside the file carry its line.
   EXPECT_NE(error_of(kGood + "extra: 1\n").find("run.yaml:16: extra: unknown key"), std::string::npos);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "kernels/cpu/fast_exp.hpp"
 
@@ -17,6 +18,21 @@ TEST(FastExp, WithinFloatRoundingOfExactExp) {
   EXPECT_EQ(exp_fast(0.0f), 1.0f);
   EXPECT_GT(exp_fast(-1000.0f), 0.0f);  // clamped, never NaN or 0/0 in a softmax
   EXPECT_LT(exp_fast(-1000.0f), 1e-37f);
+}
+
+TEST(FastExp2, NonPositiveWithinFloatRoundingOfExactExp2) {
+  double worst = 0;
+  for (int i = 0; i <= 400000; ++i) {
+    const float x = -124.0f * float(i) / 400000.0f;
+    const double exact = std::exp2(double(x));
+    worst = std::max(worst, std::abs(exp2_of_nonpositive(x) - exact) / exact);
+  }
+  EXPECT_LT(worst, 3e-7);
+  for (int n = 0; n >= -124; --n) EXPECT_EQ(exp2_of_nonpositive(float(n)), std::ldexp(1.0f, n)) << n;
+  const float tiny = exp2_of_nonpositive(-std::numeric_limits<float>::infinity());
+  EXPECT_GT(tiny, 0.0f);  // a masked key: never 0/0 in a softmax, never denormal
+  EXPECT_LT(tiny, 1e-37f);
+  EXPECT_TRUE(std::isnormal(tiny));
 }
 
 }  // namespace manet::cpu

@@ -2,7 +2,8 @@
 // The per-(sample, head) core of attention, O = V softmax(QᵀK/√d)ᵀ, fused so that no
 // P×P matrix is ever stored: queries are taken R = 4 at a time, and their scores against
 // every key (R×P, a few KB) stay in L1 while the softmax and the products with V run on
-// them. Backward recomputes the scores from Q and K and the row log-sum-exp saved by
+// them. Scores are kept in log2 units (log2 e folded into the query panel's scale), so
+// the softmax needs 2^x, cheaper than e^x; lse is saved in the same units. Backward recomputes the scores from Q and K and the row log-sum-exp saved by
 // forward (FlashAttention-2's recipe):
 //   A = exp(S − lse),  dA = dOᵀV,  dS = A ∘ (dA − D) with D_p = dO_p · O_p,
 //   dV += dO A,  dK += Q dS / √d,  dQ = K dSᵀ / √d.
@@ -20,6 +21,11 @@
 #include "kernels/cpu/fast_exp.hpp"
 
 namespace manet::cpu {
+
+template <class T>
+constexpr T kLog2e = T(1.44269504088896340736);
+template <class T>
+constexpr T kLn2 = T(0.693147180559945309417);
 
 template <class T>
 struct Lanes {
@@ -140,13 +146,16 @@ void block_times_transposed(T* out, long ldo, int rows, const T* Bblk, const T* 
         }
       }
       for (int r = 0; r < R; ++r) store_v(tmp[r], acc[r][0]), store_v(tmp[r] + W, acc[r][1]);
-    } else {
-      V acc[R] = {};
-      for (int q = 0; q < Pp; ++q) {
-        const V c0 = load_v(Ct + long(q) * dp + k0);
-        for (int r = 0; r < R; ++r) acc[r] += Bblk[long(r) * Pp + q] * c0;
+    } else {  // one vector of k: even and odd q in separate sums, 2R chains hide FMA latency
+      V acc[R][2] = {};
+      for (int q = 0; q < Pp; q += 2) {  // Pp is a multiple of W, so even
+        const V c0 = load_v(Ct + long(q) * dp + k0), c1 = load_v(Ct + long(q + 1) * dp + k0);
+        for (int r = 0; r < R; ++r) {
+          acc[r][0] += Bblk[long(r) * Pp + q] * c0;
+          acc[r][1] += Bblk[long(r) * Pp + q + 1] * c1;
+        }
       }
-      for (int r = 0; r < R; ++r) store_v(tmp[r], acc[r]);
+      for (int r = 0; r < R; ++r) store_v(tmp[r], acc[r][0] + acc[r][1]);
     }
     for (int r = 0; r < rows; ++r)
       for (int k = k0; k < std::min(d, k0 + width); ++k) out[long(k) * ldo + r] = scale[r] * tmp[r][k - k0];
@@ -205,13 +214,13 @@ void fill_bias(T* bias, const uint8_t* key_mask, int P, int Pp) {
     bias[q] = q < P && (!key_mask || key_mask[q]) ? T(0) : -std::numeric_limits<T>::infinity();
 }
 
-// o (d, P) = head output; lse (P) = log Σ_q exp(S[p][q]) over valid keys, for backward.
+// o (d, P) = head output; lse (P) = log2 Σ_q exp(S[p][q]) over valid keys, for backward.
 // q, k, v, o: (d, P) with row stride ld.
 template <class T>
 void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, long ld, const uint8_t* key_mask,
                             int d, int P, HeadScratch<T> ws) {
   const int Pp = padded_positions(P, Lanes<T>::W), R = kQueryBlock;
-  to_panel(ws.qp, q, ld, d, P, Pp, T(1) / std::sqrt(T(d)));
+  to_panel(ws.qp, q, ld, d, P, Pp, kLog2e<T> / std::sqrt(T(d)));  // scores in log2 units
   to_panel(ws.kp, k, ld, d, P, Pp);
   const int dp = padded_positions(d, Lanes<T>::W);
   to_transposed_panel(ws.tp, v, ld, d, P, Pp, dp);
@@ -232,11 +241,11 @@ void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, lo
       T sum = 0;
 #pragma omp simd reduction(+ : sum)
       for (int j = 0; j < Pp; ++j) {
-        s[j] = exp_of_nonpositive(s[j] - top);
+        s[j] = exp2_of_nonpositive(s[j] - top);
         sum += s[j];
       }
       inv_sum[r] = T(1) / sum;  // normalisation folded into the product with V
-      lse[p0 + r] = top + std::log(sum);
+      lse[p0 + r] = top + std::log2(sum);
     }
     block_times_transposed(o + p0, ld, rows, ws.scores, ws.tp, d, dp, Pp, inv_sum);
   }
@@ -249,7 +258,7 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
                              long ld, const T* lse, const uint8_t* key_mask, int d, int P, HeadScratch<T> ws) {
   const int Pp = padded_positions(P, Lanes<T>::W), R = kQueryBlock;
   const T scale = T(1) / std::sqrt(T(d));
-  to_panel(ws.qp, q, ld, d, P, Pp, scale);
+  to_panel(ws.qp, q, ld, d, P, Pp, kLog2e<T> * scale);  // scores in log2 units, as forward
   to_panel(ws.kp, k, ld, d, P, Pp);
   to_panel(ws.vp, v, ld, d, P, Pp);
   to_panel(ws.dop, do_, ld, d, P, Pp);
@@ -278,18 +287,18 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
       const T m = lse[p0 + r], dp = ws.row_d[p0 + r];
 #pragma omp simd
       for (int j = 0; j < Pp; ++j) {
-        a[j] = exp_of_nonpositive(a[j] - m);
+        a[j] = exp2_of_nonpositive(a[j] - m);
         ds[j] = a[j] * (ds[j] - dp);
       }
     }
     block_rank_update(ws.dvp, ws.dop + p0, ws.scores, d, Pp);   // dV += dO A
-    block_rank_update(ws.dkp, ws.qp + p0, ws.dscores, d, Pp);   // dK += (Q/√d) dS
+    block_rank_update(ws.dkp, ws.qp + p0, ws.dscores, d, Pp);   // dK += (Q log2e/√d) dS
     block_times_transposed(dq + p0, ld, rows, ws.dscores, ws.tp, d, dp, Pp, scales);  // dQ = K dSᵀ/√d
   }
   for (int c = 0; c < d; ++c)  // masked keys: exactly 0 (their weights were ~1e-38, not 0)
     for (int j = 0; j < P; ++j) {
       const bool valid = ws.bias[j] == T(0);
-      dk[c * ld + j] = valid ? ws.dkp[long(c) * Pp + j] : T(0);
+      dk[c * ld + j] = valid ? kLn2<T> * ws.dkp[long(c) * Pp + j] : T(0);  // undo the log2 e
       dv[c * ld + j] = valid ? ws.dvp[long(c) * Pp + j] : T(0);
     }
 }

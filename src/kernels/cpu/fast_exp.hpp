@@ -39,4 +39,25 @@ inline double exp_of(double x) { return std::exp(x); }
 inline float exp_of_nonpositive(float x) { return exp_in_range(x > -87.0f ? x : -87.0f); }
 inline double exp_of_nonpositive(double x) { return std::exp(x); }
 
+// 2^x for x <= 0, the softmax of the attention core (its scores are kept in log2 units,
+// log2 e folded into the query scale): t = x + 1.5·2^23 rounds x to the integer n held
+// in t's low mantissa bits, so bits(t) << 23 is n << 23 (the rest shifts out) and adding
+// it to the bits of p = 2^r, r = x - n in [-1/2, 1/2], multiplies p by 2^n. p is a
+// degree-5 fit to 2^r (relative error 1.0e-7, 2e-7 after float rounding). About 11
+// vector operations against exp_in_range's 17. x is clamped at -125, so that the result
+// stays normal (>= 2^-125.5); -inf gives 2^-125 ~ 2e-38.
+inline float exp2_of_nonpositive(float x) {
+  x = x > -125.0f ? x : -125.0f;
+  const float t = x + 12582912.0f;
+  const float r = x - (t - 12582912.0f);
+  float p = 1.3308824273e-3f;
+  p = p * r + 9.6715167165e-3f;
+  p = p * r + 5.5505823344e-2f;
+  p = p * r + 2.4022242427e-1f;
+  p = p * r + 6.9314706326e-1f;
+  p = p * r + 1.0f;
+  return std::bit_cast<float>(std::bit_cast<int32_t>(p) + (std::bit_cast<int32_t>(t) << 23));
+}
+inline double exp2_of_nonpositive(double x) { return std::exp2(x); }
+
 }  // namespace manet::cpu
