@@ -119,6 +119,10 @@ void sum_of_squares(double* out, const float* x, long n, cudaStream_t stream) {
 
 void count_non_finite(int* out, const float* x, long n, cudaStream_t stream) {
   cuda_check(cudaMemsetAsync(out, 0, sizeof(int), stream), "count_non_finite");
+  count_non_finite_accumulate(out, x, n, stream);
+}
+
+void count_non_finite_accumulate(int* out, const float* x, long n, cudaStream_t stream) {
   count_non_finite_kernel<<<blocks_for(n), kThreads, 0, stream>>>(out, x, n);
   check_launch("count_non_finite");
 }

@@ -31,6 +31,8 @@ void dot_accumulate(float* out, const float* a, const float* b, long n, cudaStre
 // *out = Σ x², in double (for gradient clipping); *out = count of NaN / inf in x.
 void sum_of_squares(double* out, const float* x, long n, cudaStream_t stream);
 void count_non_finite(int* out, const float* x, long n, cudaStream_t stream);
+// *out += that count (one counter over several ranges, e.g. the gradient buckets of a step).
+void count_non_finite_accumulate(int* out, const float* x, long n, cudaStream_t stream);
 // x *= factor, the factor read on the device (no host round trip).
 void scale_by_device_factor(float* x, long n, const double* factor, cudaStream_t stream);
 
