@@ -120,7 +120,9 @@ TEST_P(CudaLayers, PoolForwardBackward) {
     expect_close(gy.host(y.size()), y, "y", 0, 0);
     expect_close(gdx.host(dx.size()), dx, "dx", 1e-6, 0);
     EXPECT_EQ(gemptied.host(1)[0], emptied);
-    if (m) EXPECT_EQ(gymask.host(ymask.size()), ymask);
+    if (m) {
+      EXPECT_EQ(gymask.host(ymask.size()), ymask);
+    }
   }
 }
 
