@@ -2,7 +2,8 @@
 # The README's two commands:
 #   launch/quickstart.sh train   install what is missing, build, run the main job
 #   launch/quickstart.sh test    install what is missing, build, run the whole test suite
-# Environment: BUILD_DIR (default build), JOBS (default: number of cores), RANKS (train: 2).
+# Environment: BUILD_DIR (default build), JOBS (default: number of cores), RANKS (train: 2),
+# CUDA_BUILD_DIR (test: default build-cuda).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,19 @@ cmake --build "$build" -j "$jobs"
 
 export OPENBLAS_NUM_THREADS=1
 if [[ "$mode" == test ]]; then
-  cd "$build"
-  exec ctest --output-on-failure -j "$jobs"
+  status=0
+  (cd "$build" && ctest --output-on-failure -j "$jobs") || status=$?
+  # The CUDA build too, where nvcc is (CI has it, no GPU): only manet and the gpu tests are
+  # built there, and those tests skip, naming the reason, when no GPU is usable.
+  if [[ -x /usr/local/cuda/bin/nvcc ]] || command -v nvcc >/dev/null; then
+    cuda_build=${CUDA_BUILD_DIR:-build-cuda}
+    cmake -S . -B "$cuda_build" -DCMAKE_BUILD_TYPE=Release -DMANET_CUDA=ON -DMANET_BUILD_BENCH=OFF
+    cmake --build "$cuda_build" -j "$jobs" --target manet manet_gpu_tests
+    (cd "$cuda_build" && ctest --output-on-failure -L gpu) || status=$?
+  else
+    echo "quickstart: no nvcc: the CUDA build (cmake -DMANET_CUDA=ON) is not checked"
+  fi
+  exit "$status"
 fi
 # The default job: Fashion-MNIST to >= 90 % test accuracy on 2 ranks (one per core).
 # Checkpoints and metrics.jsonl go to checkpoints/fmnist; a second run resumes there.

@@ -50,10 +50,12 @@ namespace {
 
 Config parse_checked(const std::string& yaml, const std::string& name, const std::vector<std::string>& overrides) {
   const ConfigNode root = parse_yaml_config(yaml, name, overrides);
-  root.allow_only({"seed", "model", "data", "train", "optimizer", "schedule", "checkpoint", "dist"});
+  root.allow_only({"seed", "device", "model", "data", "train", "optimizer", "schedule", "checkpoint", "dist"});
   Config c;
   c.source = name;
   c.seed = uint64_t(root.int_or("seed", 1, 0, (1L << 62)));
+  if (root.has("device"))
+    c.device = root.child("device").to_choice<std::string>({{"auto", "auto"}, {"cpu", "cpu"}, {"cuda", "cuda"}});
 
   const ConfigNode data = root.child("data");
   data.required().allow_only({"train", "test", "normalize"});
@@ -194,6 +196,7 @@ const char* activation_name(cpu::ActivationKind k) {
 std::string to_yaml(const Config& c) {
   YAML::Node root;
   root["seed"] = c.seed;
+  root["device"] = c.device;
   YAML::Node m;
   const ModelSpec& s = c.model;
   if (s.input == InputKind::image) {

@@ -56,6 +56,9 @@ struct DistConfig {
 
 struct Config {
   uint64_t seed = 1;
+  // Where to compute: auto (the GPU when this build has CUDA and one is usable, else the
+  // CPU), cpu, or cuda (an error when no GPU can be had). Resolved by device/device.hpp.
+  std::string device = "auto";
   ModelSpec model;
   DataConfig data;
   TrainConfig train;

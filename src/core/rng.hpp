@@ -8,12 +8,20 @@
 #include <cmath>
 #include <cstdint>
 
+// Philox and a stream's draws are also compiled for the GPU (kernels/cuda/dropout.cu), so
+// dropout masks there are the same bits as here.
+#ifdef __CUDACC__
+#define MANET_HOST_DEVICE __host__ __device__
+#else
+#define MANET_HOST_DEVICE
+#endif
+
 namespace manet {
 
 using PhiloxCounter = std::array<uint32_t, 4>;
 using PhiloxKey = std::array<uint32_t, 2>;
 
-inline PhiloxCounter philox4x32_10(PhiloxCounter ctr, PhiloxKey key) {
+MANET_HOST_DEVICE inline PhiloxCounter philox4x32_10(PhiloxCounter ctr, PhiloxKey key) {
   constexpr uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
   constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
   for (int round = 0; round < 10; ++round) {
@@ -51,14 +59,14 @@ class RandomStream {
   }
 
   // 32 random bits for element `index` of sub-stream `sub`.
-  uint32_t bits(uint64_t index, uint64_t sub = 0) const {
+  MANET_HOST_DEVICE uint32_t bits(uint64_t index, uint64_t sub = 0) const {
     const PhiloxCounter out =
         philox4x32_10({uint32_t(index >> 2), uint32_t(index >> 34), uint32_t(sub), uint32_t(sub >> 32)}, key_);
     return out[index & 3];
   }
 
   // Uniform in [0, 1) with 24 bits: exact in float and double alike.
-  double uniform(uint64_t index, uint64_t sub = 0) const { return (bits(index, sub) >> 8) * 0x1p-24; }
+  MANET_HOST_DEVICE double uniform(uint64_t index, uint64_t sub = 0) const { return (bits(index, sub) >> 8) * 0x1p-24; }
 
   // Standard normal by Box-Muller over two uniforms of the sub-stream's pair (2i, 2i+1).
   double normal(uint64_t index, uint64_t sub = 0) const {

@@ -230,6 +230,17 @@ int count_hosts(Comm& comm) {
   return int(std::unique(hosts.begin(), hosts.end()) - hosts.begin());
 }
 
+int local_rank(Comm& comm) {
+  if (std::string(comm.backend()) != "mpi") return 0;
+  MPI_Comm host = MPI_COMM_NULL;
+  int local = 0;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &host) != MPI_SUCCESS)
+    throw Error("rank " + std::to_string(comm.rank()) + ": MPI_Comm_split_type (ranks per host) failed");
+  MPI_Comm_rank(host, &local);
+  MPI_Comm_free(&host);
+  return local;
+}
+
 Session::Session(int* argc, char*** argv) {
   if (!launched_by_mpi()) {
     world_ = std::make_unique<SingleComm>();

@@ -112,4 +112,8 @@ bool launched_by_mpi();
 // How many distinct hosts (by host name) the ranks of `comm` run on. Collective.
 int count_hosts(Comm& comm);
 
+// This rank's index among the ranks on its host (MPI_Comm_split_type with
+// MPI_COMM_TYPE_SHARED; 0 for a single process): which GPU it takes. Collective.
+int local_rank(Comm& comm);
+
 }  // namespace manet::dist

@@ -21,9 +21,38 @@ std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offs
   return out;
 }
 
+namespace {
+
+class CommTransport final : public BucketTransport {
+ public:
+  explicit CommTransport(Comm& comm) : comm_(comm) {}
+  void begin_step() override { local_finite_ = true; }
+  void check_local(const float* data, long count) override {
+    local_finite_ = local_finite_ && all_finite(data, count);
+  }
+  int start_sum(float* data, long count, const char* what) override {
+    return comm_.start_all_reduce(data, count, DType::f32, ReduceOp::sum, what);
+  }
+  bool test(int ticket) override { return comm_.test(ticket); }
+  void wait(int ticket) override { comm_.wait(ticket); }
+  bool local_all_finite() override { return local_finite_; }
+
+ private:
+  Comm& comm_;
+  bool local_finite_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<BucketTransport> comm_transport(Comm& comm) { return std::make_unique<CommTransport>(comm); }
+
 GradientBuckets::GradientBuckets(Comm& comm, float* grads, long total, const std::vector<long>& param_offsets,
                                  double bucket_mb)
-    : comm_(comm), grads_(grads) {
+    : GradientBuckets(comm_transport(comm), grads, total, param_offsets, bucket_mb) {}
+
+GradientBuckets::GradientBuckets(std::unique_ptr<BucketTransport> transport, float* grads, long total,
+                                 const std::vector<long>& param_offsets, double bucket_mb)
+    : transport_(std::move(transport)), grads_(grads) {
   const long max_floats = std::max(1L, long(bucket_mb * 1024 * 1024 / sizeof(float)));
   buckets_ = plan_buckets(total, param_offsets, max_floats);
   for (std::size_t i = 0; i < buckets_.size(); ++i)
@@ -39,25 +68,24 @@ bool all_finite(const float* data, long n) {
 }
 
 void GradientBuckets::ready_from(long offset) {
-  if (started_ == 0) local_finite_ = true;  // a new step
+  if (started_ == 0 && !buckets_.empty() && buckets_[0].begin >= offset) transport_->begin_step();  // a new step
   while (started_ < buckets_.size() && buckets_[started_].begin >= offset) {
     const Bucket& b = buckets_[started_];
-    local_finite_ = local_finite_ && all_finite(grads_ + b.begin, b.end - b.begin);
-    tickets_[started_] = comm_.start_all_reduce(grads_ + b.begin, b.end - b.begin, DType::f32, ReduceOp::sum,
-                                                names_[started_].c_str());
+    transport_->check_local(grads_ + b.begin, b.end - b.begin);
+    tickets_[started_] = transport_->start_sum(grads_ + b.begin, b.end - b.begin, names_[started_].c_str());
     ++started_;
   }
   progress();
 }
 
 void GradientBuckets::progress() {
-  while (completed_ < started_ && comm_.test(tickets_[completed_])) ++completed_;
+  while (completed_ < started_ && transport_->test(tickets_[completed_])) ++completed_;
 }
 
 double GradientBuckets::finish() {
   const auto t0 = std::chrono::steady_clock::now();
   ready_from(0);
-  for (; completed_ < started_; ++completed_) comm_.wait(tickets_[completed_]);
+  for (; completed_ < started_; ++completed_) transport_->wait(tickets_[completed_]);
   started_ = completed_ = 0;
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

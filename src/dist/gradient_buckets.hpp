@@ -11,6 +11,11 @@
 //
 // The gradients are summed: the loss is already scaled by 1 / global batch, so the
 // sum over ranks is the global mean.
+//
+// The buckets' order and cuts are this file's; moving the bytes is a transport's: MPI (or
+// one process) through Comm on a host buffer, or NCCL on a GPU buffer (nccl_transport.hpp),
+// so both paths reduce the same buckets in the same order.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,9 +31,30 @@ struct Bucket {
 // parameter starts (`param_offsets`, ascending).
 std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats);
 
+// Moves one bucket: an in-place sum over ranks, started now, finished later. Only the
+// transport touches the buffer (host or GPU memory).
+class BucketTransport {
+ public:
+  virtual ~BucketTransport() = default;
+  // A new step begins: forget the previous step's local finiteness.
+  virtual void begin_step() = 0;
+  // Notes whether this rank's own data[0, count) is finite, before its sum starts.
+  virtual void check_local(const float* data, long count) = 0;
+  virtual int start_sum(float* data, long count, const char* what) = 0;
+  virtual bool test(int ticket) = 0;
+  virtual void wait(int ticket) = 0;
+  // Whether everything check_local saw this step was finite (may wait for the device).
+  virtual bool local_all_finite() = 0;
+};
+
+// Over Comm (MPI or one process), on a host buffer.
+std::unique_ptr<BucketTransport> comm_transport(Comm& comm);
+
 class GradientBuckets {
  public:
   GradientBuckets(Comm& comm, float* grads, long total, const std::vector<long>& param_offsets, double bucket_mb);
+  GradientBuckets(std::unique_ptr<BucketTransport> transport, float* grads, long total,
+                  const std::vector<long>& param_offsets, double bucket_mb);
 
   const std::vector<Bucket>& buckets() const { return buckets_; }
 
@@ -39,18 +65,17 @@ class GradientBuckets {
   double finish();
   // Whether this rank's own gradients of the last step were all finite (checked as each
   // bucket started, before the sum mixed in the other ranks'), to name the culprit.
-  bool local_gradients_finite() const { return local_finite_; }
+  bool local_gradients_finite() { return transport_->local_all_finite(); }
 
  private:
   void progress();
 
-  Comm& comm_;
+  std::unique_ptr<BucketTransport> transport_;
   float* grads_;
   std::vector<Bucket> buckets_;
   std::vector<std::string> names_;
   std::vector<int> tickets_;
   std::size_t started_ = 0, completed_ = 0;
-  bool local_finite_ = true;
 };
 
 // True when no value of data[0, n) is NaN or infinite.

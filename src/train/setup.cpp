@@ -46,6 +46,37 @@ void broadcast_start(dist::Comm& comm, Training& t) {
 
 }  // namespace
 
+DeviceKind choose_device(dist::Comm& comm, const Config& config) {
+  const bool lead = comm.rank() == 0;
+  DeviceKind device = DeviceKind::cpu;
+  dist::agree(comm, [&] {
+    device = resolve_device(config.device, config.source, [&](const std::string& line) {
+      if (lead) std::fprintf(stderr, "manet: %s\n", line.c_str());
+    });
+    // The CUDA kernels are built but the training loop does not drive them yet (README,
+    // "GPU"): until it does, a usable GPU is not used, and saying so beats a silent CPU run.
+    if (device == DeviceKind::cuda) {
+      if (config.device == "cuda")
+        throw Error(config.source + ": device: cuda, but this manet cannot train on a GPU yet: its CUDA kernels are "
+                        "compiled but the training loop does not use them (README, GPU); set device: cpu or auto",
+                    ErrorKind::usage);
+      if (lead)
+        std::fprintf(stderr, "manet: device: auto: a CUDA device is usable but GPU training is not wired in yet, "
+                             "training on the CPU\n");
+      device = DeviceKind::cpu;
+    }
+  });
+  const auto all = comm.all_gather_one<uint8_t>(uint8_t(device), "all-gather of the resolved devices");
+  const auto differ = ranks_differing_from_root(all);
+  if (!differ.empty())
+    throw CollectiveError(config.source + ": device: " + config.device + " resolved differently on rank(s) " +
+                              rank_list(differ) + " than on rank 0 (some hosts have a usable GPU, some not): set "
+                              "device: cpu or cuda explicitly",
+                          ErrorKind::usage, lead);
+  if (device == DeviceKind::cuda) select_cuda_device(dist::local_rank(comm));
+  return device;
+}
+
 void check_same_config(dist::Comm& comm, const Config& config) {
   const std::string yaml = to_yaml(config);
   const uint64_t mine = crc32_of(yaml.data(), yaml.size());

@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 #include "data/dataset.hpp"
+#include "device/device.hpp"
 #include "dist/comm.hpp"
 #include "model/manet_model.hpp"
 #include "optim/optimizer.hpp"
@@ -22,6 +23,12 @@ struct Training {
   RunState state;
   std::string started_from;  // a line for the log: where the weights came from
 };
+
+// Resolves the config's `device` on every rank (device/device.hpp), before any data is
+// read; a usage error or ranks that resolved `auto` differently end the run, printed once.
+// Rank 0 prints the notice when `auto` falls back to the CPU. With cuda, binds each rank
+// to the GPU of its local rank.
+DeviceKind choose_device(dist::Comm& comm, const Config& config);
 
 // Refuses ranks started with different configs (CRC-32 of the resolved YAML), naming them.
 void check_same_config(dist::Comm& comm, const Config& config);

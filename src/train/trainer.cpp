@@ -81,6 +81,7 @@ void train(Config config, dist::Comm& comm) {
   // From here on a stop signal only sets a flag: caught during set-up, it stops the run
   // after its first step.
   StopSignals stop_signals(config.checkpoint.stop_signals, lead);
+  choose_device(comm, config);  // the CPU for now: GPU training is not wired in (README, GPU)
 
   Training t = set_up_training(std::move(config), comm, global_batch);
   const Config& cfg = t.config;

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "app/cli_harness.hpp"
+#include "device/device.hpp"
 
 namespace manet::testing {
 
@@ -29,6 +30,23 @@ TEST(Cli, BadConfigExitsTwoNamingKeyAndFileAndWritesNothing) {
   const CommandResult s = run_command(manet_binary() + " train --config " + cfg + " --set 'train={batch_size: 0}'");
   EXPECT_EQ(s.exit_code, 2) << s.output;
   EXPECT_NE(s.output.find("(--set train) train.batch_size: must be in [1, "), std::string::npos) << s.output;
+}
+
+// `device: cuda` in a build without CUDA (the default build): a usage error naming the key,
+// the file and how to get a CUDA build, before any data is read.
+TEST(Cli, DeviceCudaWithoutACudaBuildIsAUsageError) {
+  if (built_with_cuda()) GTEST_SKIP() << "this build has CUDA (see tests/gpu/test_device_selection.cpp)";
+  const std::string dir = fresh_dir("nocuda");
+  const std::string cfg = dir + "/c.yaml";
+  write_file(cfg, "device: cuda\nmodel:\n  blocks: [{conv: {channels: 4, kernel: 3}}]\n  num_classes: 10\ndata:\n"
+                  "  train: {format: fashion_mnist, split: test}\ncheckpoint: {dir: " + dir + "/run}\n");
+  const CommandResult r = run_command(manet_binary() + " train --config " + cfg);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(cfg + ": device: cuda, but this manet was built without CUDA: rebuild with cmake "
+                                "-DMANET_CUDA=ON"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/run")) << "nothing written";
 }
 
 TEST(Cli, MissingDatasetFileIsAClearError) {

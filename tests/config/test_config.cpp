@@ -5,6 +5,7 @@
 #include "config/bad_configs.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "device/device.hpp"
 
 namespace manet {
 
@@ -74,6 +75,58 @@ TEST(Config, BadConfigsNameKeyAndFile) {
   EXPECT_NE(error_of(odd_key).find("run.yaml:2: model: every key must be a plain name (found a list"),
             std::string::npos)
       << error_of(odd_key);
+}
+
+// The top-level `device` key: auto by default, printed in the resolved config, checked.
+TEST(Config, DeviceKey) {
+  EXPECT_EQ(parse_config(kGood, "run.yaml").device, "auto");
+  for (const char* d : {"auto", "cpu", "cuda"}) {
+    const Config c = parse_config(kGood, "run.yaml", {std::string("device=") + d});
+    EXPECT_EQ(c.device, d);
+    EXPECT_NE(to_yaml(c).find(std::string("device: ") + d + "\n"), std::string::npos) << to_yaml(c);
+    EXPECT_EQ(parse_config(to_yaml(c), "resolved").device, d);
+  }
+  EXPECT_NE(error_of(kGood, {"device=gpu"}).find("run.yaml: (--set device) device: expected one of auto, cpu, cuda, "
+                                                 "got 'gpu'"),
+            std::string::npos)
+      << error_of(kGood, {"device=gpu"});
+  EXPECT_NE(error_of("device: tpu\n" + kGood).find("run.yaml:1: device: expected one of auto, cpu, cuda, got 'tpu'"),
+            std::string::npos)
+      << error_of("device: tpu\n" + kGood);
+}
+
+// Resolving it: cpu is always cpu; auto never fails; cuda fails with the key, the file and
+// the reason unless a GPU is there.
+TEST(Config, DeviceResolution) {
+  std::vector<std::string> notices;
+  auto notice = [&](const std::string& line) { notices.push_back(line); };
+  EXPECT_EQ(resolve_device("cpu", "run.yaml", notice), DeviceKind::cpu);
+  EXPECT_TRUE(notices.empty());
+  const CudaProbe probe = probe_cuda();
+  const DeviceKind automatic = resolve_device("auto", "run.yaml", notice);
+  if (probe.devices > 0) {
+    EXPECT_EQ(automatic, DeviceKind::cuda);
+    return;
+  }
+  EXPECT_EQ(automatic, DeviceKind::cpu);
+  if (built_with_cuda()) {
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_NE(notices[0].find("device: auto: no usable CUDA device (cudaGetDeviceCount"), std::string::npos) << notices[0];
+    EXPECT_NE(notices[0].find("training on the CPU"), std::string::npos);
+  } else {
+    EXPECT_TRUE(notices.empty()) << "a CPU-only build has nothing to fall back from";
+  }
+  try {
+    resolve_device("cuda", "run.yaml", notice);
+    ADD_FAILURE() << "device: cuda without a usable GPU was accepted";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(e.kind(), ErrorKind::usage);
+    EXPECT_EQ(m.rfind("run.yaml: device: cuda, but ", 0), 0u) << m;
+    EXPECT_NE(m.find(built_with_cuda() ? "no usable CUDA device: cudaGetDeviceCount" : "built without CUDA"),
+              std::string::npos)
+        << m;
+  }
 }
 
 }  // namespace manet

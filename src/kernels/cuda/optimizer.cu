@@ -1,0 +1,52 @@
+#include "kernels/cuda/optimizer.hpp"
+
+#include "kernels/cuda/cuda_context.hpp"
+#include "kernels/cuda/launch.cuh"
+
+namespace manet::cuda {
+
+namespace {
+
+// _rn intrinsics: round each product and sum separately, as the CPU does.
+__device__ inline float mul(float a, float b) { return __fmul_rn(a, b); }
+__device__ inline float add(float a, float b) { return __fadd_rn(a, b); }
+__device__ inline float sub(float a, float b) { return __fsub_rn(a, b); }
+
+__global__ void sgd_kernel(float* p, float* buffer, const float* grad, long n, float lr, float mu, float wd,
+                           bool nesterov, bool first) {
+  MANET_GRID_STRIDE(i, n) {
+    float g = grad[i];
+    if (wd != 0) g = add(g, mul(wd, p[i]));
+    if (mu != 0) {
+      buffer[i] = first ? g : add(mul(mu, buffer[i]), g);
+      g = nesterov ? add(g, mul(mu, buffer[i])) : buffer[i];
+    }
+    p[i] = sub(p[i], mul(lr, g));
+  }
+}
+
+__global__ void adamw_kernel(float* p, float* m, float* v, const float* grad, long n, AdamWScalars s) {
+  MANET_GRID_STRIDE(i, n) {
+    const float g = grad[i];
+    p[i] = mul(p[i], s.decay);
+    m[i] = add(m[i], mul(s.one_minus_b1, sub(g, m[i])));
+    v[i] = add(mul(v[i], s.b2), mul(mul(s.one_minus_b2, g), g));
+    const float denom = add(__fdiv_rn(__fsqrt_rn(v[i]), s.bc2_sqrt), s.eps);
+    p[i] = sub(p[i], mul(s.step_size, __fdiv_rn(m[i], denom)));
+  }
+}
+
+}  // namespace
+
+void sgd_step(float* p, float* buffer, const float* grad, long n, float lr, float momentum, float weight_decay,
+              bool nesterov, bool first, cudaStream_t stream) {
+  sgd_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, buffer, grad, n, lr, momentum, weight_decay, nesterov, first);
+  check_launch("sgd_step");
+}
+
+void adamw_step(float* p, float* m, float* v, const float* grad, long n, AdamWScalars s, cudaStream_t stream) {
+  adamw_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, m, v, grad, n, s);
+  check_launch("adamw_step");
+}
+
+}  // namespace manet::cuda
