@@ -29,6 +29,7 @@ template <class T>
 void accumulate_row_sums(T* out, const T* m, int rows, int cols) {
   for (int r = 0; r < rows; ++r) {
     T sum = 0;
+#pragma omp simd reduction(+ : sum)
     for (int c = 0; c < cols; ++c) sum += m[long(r) * cols + c];
     out[r] += sum;
   }
@@ -90,6 +91,7 @@ void attention_backward(T* dx, T* dwqkv, T* dbqkv, T* dwproj, T* dbproj, T* dgam
     const uint8_t* mn = mask ? mask + long(n) * P : nullptr;
 
     T dg = 0;
+#pragma omp simd reduction(+ : dg)
     for (long i = 0; i < CP; ++i) {
       dg += dyn[i] * zn[i];
       ws.dz[i] = gamma * dyn[i];

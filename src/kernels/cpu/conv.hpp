@@ -111,6 +111,7 @@ void conv_relu_backward(T* dx, T* dweight, T* dbias, T* col, T* scratch, const T
       const long at = (long(n) * Co + co) * P;
       T* dst = scratch + long(co) * NP + long(n) * P;
       T sum = 0;
+#pragma omp simd reduction(+ : sum)
       for (int p = 0; p < P; ++p) {
         dst[p] = y[at + p] > T(0) ? dy[at + p] : T(0);
         sum += dst[p];
