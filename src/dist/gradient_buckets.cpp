@@ -21,6 +21,12 @@ std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offs
   return out;
 }
 
+long bucket_floats(double bucket_mb) { return std::max(1L, long(bucket_mb * 1024 * 1024 / sizeof(float))); }
+
+int count_buckets(long total, const std::vector<long>& param_offsets, double bucket_mb) {
+  return int(plan_buckets(total, param_offsets, bucket_floats(bucket_mb)).size());
+}
+
 namespace {
 
 class CommTransport final : public BucketTransport {
@@ -53,8 +59,7 @@ GradientBuckets::GradientBuckets(Comm& comm, float* grads, long total, const std
 GradientBuckets::GradientBuckets(std::unique_ptr<BucketTransport> transport, float* grads, long total,
                                  const std::vector<long>& param_offsets, double bucket_mb)
     : transport_(std::move(transport)), grads_(grads) {
-  const long max_floats = std::max(1L, long(bucket_mb * 1024 * 1024 / sizeof(float)));
-  buckets_ = plan_buckets(total, param_offsets, max_floats);
+  buckets_ = plan_buckets(total, param_offsets, bucket_floats(bucket_mb));
   for (std::size_t i = 0; i < buckets_.size(); ++i)
     names_.push_back("all-reduce of gradient bucket " + std::to_string(i + 1) + "/" + std::to_string(buckets_.size()));
   tickets_.assign(buckets_.size(), -1);

@@ -31,6 +31,11 @@ struct Bucket {
 // parameter starts (`param_offsets`, ascending).
 std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats);
 
+// The largest bucket in floats for `dist.bucket_mb`, and how many buckets that cuts
+// [0, total) into (what a transport that keeps one event per bucket must hold).
+long bucket_floats(double bucket_mb);
+int count_buckets(long total, const std::vector<long>& param_offsets, double bucket_mb);
+
 // Moves one bucket: an in-place sum over ranks, started now, finished later. Only the
 // transport touches the buffer (host or GPU memory).
 class BucketTransport {

@@ -6,12 +6,16 @@
 
 namespace manet {
 
+void check_labels(const int64_t* labels, int N, int num_classes) {
+  for (int n = 0; n < N; ++n)
+    check(labels[n] >= 0 && labels[n] < num_classes, "label " + std::to_string(labels[n]) + " of sample " +
+                                                          std::to_string(n) + " is outside [0, model.num_classes = " +
+                                                          std::to_string(num_classes) + ")");
+}
+
 template <class T>
 T CrossEntropy<T>::forward(const T* logits, const int64_t* labels, int N, T smoothing) {
-  for (int n = 0; n < N; ++n)
-    check(labels[n] >= 0 && labels[n] < classes_, "label " + std::to_string(labels[n]) + " of sample " +
-                                                       std::to_string(n) + " is outside [0, model.num_classes = " +
-                                                       std::to_string(classes_) + ")");
+  check_labels(labels, N, classes_);
   N_ = N, labels_ = labels, smoothing_ = smoothing;
   ensure_size(probs_, long(N) * classes_);
   ensure_size(losses_, N);

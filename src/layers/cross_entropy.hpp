@@ -5,6 +5,9 @@
 
 namespace manet {
 
+// Throws Error naming the sample when a label is outside [0, num_classes) (CPU and GPU paths).
+void check_labels(const int64_t* labels, int N, int num_classes);
+
 template <class T>
 class CrossEntropy {
  public:

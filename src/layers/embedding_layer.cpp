@@ -10,21 +10,25 @@ std::vector<ParamSpec> EmbeddingLayer<T>::param_specs() const {
   return {{"embed.weight", {vocab_, dim_}, InitKind::normal_row0_zero, 0}};
 }
 
-template <class T>
-Activations<T> EmbeddingLayer<T>::forward(const int64_t* ids, int N) {
+void check_token_ids(const int64_t* ids, int N, int T, int vocab) {
   for (int n = 0; n < N; ++n) {
     bool any_valid = false;
-    for (int t = 0; t < len_; ++t) {
-      const int64_t id = ids[long(n) * len_ + t];
-      if (id < 0 || id >= vocab_)
+    for (int t = 0; t < T; ++t) {
+      const int64_t id = ids[long(n) * T + t];
+      if (id < 0 || id >= vocab)
         throw Error("token id " + std::to_string(id) + " at sample " + std::to_string(n) + ", position " +
-                    std::to_string(t) + " is outside [0, model.vocab_size = " + std::to_string(vocab_) + ")");
+                    std::to_string(t) + " is outside [0, model.vocab_size = " + std::to_string(vocab) + ")");
       any_valid |= id != 0;
     }
     if (!any_valid)
-      throw Error("sample " + std::to_string(n) + " of the batch has no valid token (all " + std::to_string(len_) +
+      throw Error("sample " + std::to_string(n) + " of the batch has no valid token (all " + std::to_string(T) +
                   " ids are padding 0): an empty sequence cannot be classified");
   }
+}
+
+template <class T>
+Activations<T> EmbeddingLayer<T>::forward(const int64_t* ids, int N) {
+  check_token_ids(ids, N, len_, vocab_);
   ids_ = ids, N_ = N;
   ensure_size(y_, long(N) * dim_ * len_);
   ensure_size(mask_, long(N) * len_);

@@ -6,6 +6,10 @@
 
 namespace manet {
 
+// Throws Error for an id of ids (N, T) outside [0, vocab) or a sequence with no valid
+// token (CPU and GPU paths check the host ids the same way).
+void check_token_ids(const int64_t* ids, int N, int T, int vocab);
+
 template <class T>
 class EmbeddingLayer : public Parameterized<T> {
  public:

@@ -4,6 +4,12 @@
 
 namespace manet {
 
+Error pooling_emptied_error(int emptied, const std::string& where, MapShape in, int size_h, int size_w) {
+  return Error(std::to_string(emptied) + " sequence(s) of the batch have no valid position left after the pooling of " +
+               where + " (" + in.str() + " pooled by " + std::to_string(size_h) + "x" + std::to_string(size_w) +
+               "): their tokens all fall in the dropped tail; use a shorter model.seq_len or smaller pooling");
+}
+
 template <class T>
 PoolLayer<T>::PoolLayer(std::string where, MapShape in, cpu::PoolKind kind, int size_h, int size_w)
     : where_(std::move(where)), in_(in), kind_(kind), sh_(size_h), sw_(size_w) {}
@@ -17,10 +23,7 @@ Activations<T> PoolLayer<T>::forward(const Activations<T>& in, const StepContext
   if (kind_ == cpu::PoolKind::max) ensure_size(argmax_, long(in.N) * out.size());
   const int emptied = cpu::pool_forward(y_.data(), ymask_.data(), argmax_.data(), in.data, in.mask, kind_, in.N,
                                         in_.C, in_.H, in_.W, sh_, sw_);
-  if (emptied > 0)
-    throw Error(std::to_string(emptied) + " sequence(s) of the batch have no valid position left after the pooling of " +
-                where_ + " (" + in_.str() + " pooled by " + std::to_string(sh_) + "x" + std::to_string(sw_) +
-                "): their tokens all fall in the dropped tail; use a shorter model.seq_len or smaller pooling");
+  if (emptied > 0) throw pooling_emptied_error(emptied, where_, in_, sh_, sw_);
   return {y_.data(), in.N, out, in.mask ? ymask_.data() : nullptr};
 }
 

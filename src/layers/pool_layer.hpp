@@ -3,10 +3,15 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "kernels/cpu/pool.hpp"
 #include "layers/layer.hpp"
 
 namespace manet {
+
+// The error for `emptied` sequences left with no valid position by the pooling of `where`
+// (CPU and GPU paths).
+Error pooling_emptied_error(int emptied, const std::string& where, MapShape in, int size_h, int size_w);
 
 template <class T>
 class PoolLayer : public Layer<T> {

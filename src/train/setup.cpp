@@ -53,18 +53,6 @@ DeviceKind choose_device(dist::Comm& comm, const Config& config) {
     device = resolve_device(config.device, config.source, [&](const std::string& line) {
       if (lead) std::fprintf(stderr, "manet: %s\n", line.c_str());
     });
-    // The CUDA kernels are built but the training loop does not drive them yet (README,
-    // "GPU"): until it does, a usable GPU is not used, and saying so beats a silent CPU run.
-    if (device == DeviceKind::cuda) {
-      if (config.device == "cuda")
-        throw Error(config.source + ": device: cuda, but this manet cannot train on a GPU yet: its CUDA kernels are "
-                        "compiled but the training loop does not use them (README, GPU); set device: cpu or auto",
-                    ErrorKind::usage);
-      if (lead)
-        std::fprintf(stderr, "manet: device: auto: a CUDA device is usable but GPU training is not wired in yet, "
-                             "training on the CPU\n");
-      device = DeviceKind::cpu;
-    }
   });
   const auto all = comm.all_gather_one<uint8_t>(uint8_t(device), "all-gather of the resolved devices");
   const auto differ = ranks_differing_from_root(all);

@@ -11,7 +11,6 @@
 #include "data/sampler.hpp"
 #include "dist/agree.hpp"
 #include "dist/gradient_buckets.hpp"
-#include "layers/cross_entropy.hpp"
 #include "train/batch.hpp"
 #include "train/evaluate.hpp"
 #include "train/fault_injection.hpp"
@@ -19,6 +18,7 @@
 #include "train/setup.hpp"
 #include "train/stop_signals.hpp"
 #include "train/timeline.hpp"
+#include "train/training_model.hpp"
 
 namespace manet {
 
@@ -42,15 +42,6 @@ double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return double(usage.ru_maxrss) / 1024.0;
-}
-
-// Scales gradients so their global L2 norm is at most max_norm (torch's clip_grad_norm_).
-void clip_gradients(float* grads, long n, double max_norm) {
-  double sq = 0;
-  for (long i = 0; i < n; ++i) sq += double(grads[i]) * grads[i];
-  const double coef = max_norm / (std::sqrt(sq) + 1e-6);
-  if (coef >= 1.0) return;
-  for (long i = 0; i < n; ++i) grads[i] = float(grads[i] * coef);
 }
 
 // Every rank sees the same non-finite global loss or summed gradient and stops together;
@@ -81,7 +72,7 @@ void train(Config config, dist::Comm& comm) {
   // From here on a stop signal only sets a flag: caught during set-up, it stops the run
   // after its first step.
   StopSignals stop_signals(config.checkpoint.stop_signals, lead);
-  choose_device(comm, config);  // the CPU for now: GPU training is not wired in (README, GPU)
+  const DeviceKind device = choose_device(comm, config);
 
   Training t = set_up_training(std::move(config), comm, global_batch);
   const Config& cfg = t.config;
@@ -92,7 +83,9 @@ void train(Config config, dist::Comm& comm) {
     std::printf("manet %s | config %s (resolved):\n%s", MANET_VERSION, cfg.source.c_str(), to_yaml(cfg).c_str());
   if (lead && !t.started_from.empty()) std::printf("%s\n", t.started_from.c_str());
 
-  CrossEntropy<float> loss(cfg.model.num_classes);
+  // The step's compute, on the CPU or the GPU; `model` and `optimizer` on the host hold
+  // the state for checkpoints and evaluation once trained->sync_to_host() has run.
+  const std::unique_ptr<TrainingModel> trained = make_training_model(device, model, optimizer);
   std::unique_ptr<ShardSampler> sampler_owner;  // refuses a global batch larger than the data, on every rank
   dist::agree(comm, [&] {
     sampler_owner = std::make_unique<ShardSampler>(t.train_data.size(), global_batch, cfg.seed, cfg.train.shuffle);
@@ -104,20 +97,27 @@ void train(Config config, dist::Comm& comm) {
     if (lead) std::printf("the run is already finished (step %ld of %ld): nothing to do\n", state.step, total_steps);
     return;
   }
-  dist::GradientBuckets buckets(comm, model.grads(), model.num_params(), model.param_offsets(), cfg.dist.bucket_mb);
+  const long n_params = model.num_params();
+  dist::GradientBuckets buckets(
+      trained->bucket_transport(comm, dist::count_buckets(n_params, model.param_offsets(), cfg.dist.bucket_mb)),
+      trained->grads(), n_params, model.param_offsets(), cfg.dist.bucket_mb);
   const int hosts = world > 1 ? dist::count_hosts(comm) : 1;
   if (lead)
     std::printf("model %ld parameters | %ld training samples, %ld steps/epoch of %ld (%d rank%s x %ld) | %ld steps"
                 "%s\n", model.num_params(), t.train_data.size(), sampler.steps_per_epoch(), global_batch, world,
                 world > 1 ? "s" : "", B, total_steps,
                 world > 1 ? (" | " + std::to_string(hosts) + " host(s), " + std::to_string(buckets.buckets().size()) +
-                             " gradient bucket(s) over " + comm.backend()).c_str() : "");
+                             " gradient bucket(s) over " + (device == DeviceKind::cuda ? "NCCL" : comm.backend()))
+                                .c_str()
+                          : "");
+  if (lead && !trained->where().empty()) std::printf("%s\n", trained->where().c_str());
 
   Progress progress(cfg.checkpoint.dir + "/metrics.jsonl", total_steps, global_batch, lead);
   auto last_save = Clock::now();
   // Rank 0 writes (every rank holds the same state); all ranks learn whether it worked.
   auto save = [&] {
     const std::string path = cfg.checkpoint.dir + "/" + checkpoint_file_name(state.step);
+    trained->sync_to_host();
     dist::agree(comm, [&] {
       if (!lead) return;
       save_checkpoint(path, make_checkpoint(cfg, state, model, optimizer, global_batch, world), model.params());
@@ -131,6 +131,7 @@ void train(Config config, dist::Comm& comm) {
   auto evaluate_epoch = [&] {
     if (!cfg.data.test.defined() || state.epoch_steps == 0) return;
     auto t0 = Clock::now();
+    trained->sync_to_host();  // evaluation runs on the host model (on the CPU, either device)
     const EvalResult r = evaluate_sharded(comm, model, t.test_data, cfg.train.eval_batch_size);
     progress.eval_done(state.step, state.epoch + 1, r.loss(), r.accuracy(), r.macro_f1(), r.samples, seconds_since(t0));
     state.history.push_back(
@@ -179,8 +180,7 @@ void train(Config config, dist::Comm& comm) {
     layers_timed = timeline.recording(state.step + 1), layer_start = t0;
 
     const StepContext ctx{true, cfg.seed, state.step, rank * B};  // dropout keyed by global sample index
-    const float* logits = model.forward(batch.input(), ctx);
-    double local_loss = loss.forward(logits, batch.labels(), int(B), float(cfg.train.label_smoothing));
+    double local_loss = trained->forward_loss(batch, ctx, float(cfg.train.label_smoothing));
     if (faults.due(FaultKind::nan_loss, rank, state.step + 1)) local_loss = std::nan("");
     // One all-reduce, overlapped with backward, carries the loss and what the ranks must
     // agree on at this step boundary: a stop signal on any rank; rank 0's clock for
@@ -192,10 +192,10 @@ void train(Config config, dist::Comm& comm) {
                                                     "all-reduce of the loss");
     s.forward = seconds_since(t0);
 
-    model.zero_grad();
+    trained->zero_grad();
     layer_start = Clock::now();
-    if (faults.due(FaultKind::nan_gradient, rank, state.step + 1)) model.grads()[model.num_params() - 1] = NAN;
-    model.backward(loss.backward(1.0f / float(global_batch)), false, [&](long offset) { buckets.ready_from(offset); });
+    if (faults.due(FaultKind::nan_gradient, rank, state.step + 1)) trained->inject(FaultKind::nan_gradient);
+    trained->backward(1.0f / float(global_batch), [&](long offset) { buckets.ready_from(offset); });
     layers_timed = false;
     s.backward = seconds_since(t0);
     comm.wait(agreed_ticket);
@@ -206,13 +206,13 @@ void train(Config config, dist::Comm& comm) {
     if (!std::isfinite(batch_loss))
       stop_on_non_finite(comm, "loss is " + std::to_string(batch_loss), !std::isfinite(local_loss), state.step + 1,
                          "not finite on rank(s)");
-    if (!dist::all_finite(model.grads(), model.num_params()))
+    if (!trained->grads_finite())
       stop_on_non_finite(comm, "gradients are not finite", !buckets.local_gradients_finite(), state.step + 1,
                          "from rank(s)");
-    if (cfg.train.grad_clip > 0) clip_gradients(model.grads(), model.num_params(), cfg.train.grad_clip);
+    if (cfg.train.grad_clip > 0) trained->clip_gradients(cfg.train.grad_clip);
     const double lr = learning_rate(cfg.schedule, cfg.optimizer.lr, state.step, total_steps);
-    optimizer.step(model.values(), model.grads(), lr);
-    if (faults.due(FaultKind::diverge, rank, state.step + 1)) model.values()[0] += 1e-3f;
+    trained->optimizer_step(lr);
+    if (faults.due(FaultKind::diverge, rank, state.step + 1)) trained->inject(FaultKind::diverge);
     s.optimizer = seconds_since(t0);
     if (timeline.recording(state.step + 1)) {  // the phases, end to end, from their measured lengths
       auto at = step_begin;
@@ -237,8 +237,10 @@ void train(Config config, dist::Comm& comm) {
     state.epoch_loss_sum += batch_loss, ++state.epoch_steps;
     progress.step_done(state.step, state.epoch, batch_loss, lr, cfg.train.log_every_steps);
     timeline.maybe_write(state.step);
-    if (world > 1 && cfg.dist.check_replicas_every > 0 && state.step % cfg.dist.check_replicas_every == 0)
+    if (world > 1 && cfg.dist.check_replicas_every > 0 && state.step % cfg.dist.check_replicas_every == 0) {
+      trained->sync_to_host();
       check_replicas(comm, model, optimizer, state.step);
+    }
     if (agreed[1] > 0) {  // a stop signal reached some rank: checkpoint and leave
       comm.set_context("while stopping");
       timeline.maybe_write(state.step, true);

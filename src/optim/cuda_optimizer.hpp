@@ -1,0 +1,33 @@
+#pragma once
+// The optimizer's state on the GPU (CUDA builds only): the host Optimizer's slots (same
+// names, flat, canonical order) as device buffers, stepped by kernels/cuda/optimizer with
+// the host's float arithmetic. The host Optimizer stays the state's home for checkpoints:
+// construction uploads it, download() writes it back (slots and step count).
+#include <cstdint>
+#include <vector>
+
+#include <cuda_runtime.h>
+
+#include "kernels/cuda/device_buffer.hpp"
+#include "optim/optimizer.hpp"
+
+namespace manet {
+
+class CudaOptimizer {
+ public:
+  CudaOptimizer(Optimizer& host, long num_params, cudaStream_t stream);
+
+  // One update of the device params (n) from the device grads (n), queued on the stream.
+  void step(float* params, const float* grads, double lr);
+  void download(Optimizer& host) const;
+  int64_t steps() const { return steps_; }
+
+ private:
+  OptimizerSpec spec_;
+  long n_;
+  cudaStream_t stream_;
+  int64_t steps_;
+  std::vector<cuda::DeviceBuffer<float>> slots_;  // in host.slots() order
+};
+
+}  // namespace manet

@@ -1,0 +1,65 @@
+#include "train/training_model.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "layers/cross_entropy.hpp"
+#ifdef MANET_WITH_CUDA
+#include "train/cuda_training_model.hpp"
+#endif
+
+namespace manet {
+
+namespace {
+
+// The host Model<float> and Optimizer, stepped in place: sync_to_host has nothing to do.
+class CpuTrainingModel final : public TrainingModel {
+ public:
+  CpuTrainingModel(Model<float>& model, Optimizer& optimizer)
+      : TrainingModel(model), optimizer_(optimizer), loss_(model.spec().num_classes) {}
+
+  float* grads() override { return host_.grads(); }
+  std::unique_ptr<dist::BucketTransport> bucket_transport(dist::Comm& comm, int) override {
+    return dist::comm_transport(comm);
+  }
+  double forward_loss(const BatchBuffer& batch, const StepContext& ctx, float smoothing) override {
+    const float* logits = host_.forward(batch.input(), ctx);
+    return loss_.forward(logits, batch.labels(), batch.size(), smoothing);
+  }
+  void zero_grad() override { host_.zero_grad(); }
+  void backward(float scale, const Model<float>::GradsFinal& grads_final) override {
+    host_.backward(loss_.backward(scale), false, grads_final);
+  }
+  bool grads_finite() override { return dist::all_finite(host_.grads(), host_.num_params()); }
+  void clip_gradients(double max_norm) override {
+    float* g = host_.grads();
+    const long n = host_.num_params();
+    double sq = 0;
+    for (long i = 0; i < n; ++i) sq += double(g[i]) * g[i];
+    const double coef = max_norm / (std::sqrt(sq) + 1e-6);
+    if (coef >= 1.0) return;
+    for (long i = 0; i < n; ++i) g[i] = float(g[i] * coef);
+  }
+  void optimizer_step(double lr) override { optimizer_.step(host_.values(), host_.grads(), lr); }
+  void inject(FaultKind kind) override {
+    if (kind == FaultKind::nan_gradient) host_.grads()[host_.num_params() - 1] = NAN;
+    if (kind == FaultKind::diverge) host_.values()[0] += 1e-3f;
+  }
+  void sync_to_host() override {}
+
+ private:
+  Optimizer& optimizer_;
+  CrossEntropy<float> loss_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainingModel> make_training_model(DeviceKind device, Model<float>& model, Optimizer& optimizer) {
+#ifdef MANET_WITH_CUDA
+  if (device == DeviceKind::cuda) return make_cuda_training_model(model, optimizer);
+#endif
+  check(device == DeviceKind::cpu, "make_training_model: this manet was built without CUDA");
+  return std::make_unique<CpuTrainingModel>(model, optimizer);
+}
+
+}  // namespace manet

@@ -1,0 +1,58 @@
+#pragma once
+// What the training loop drives each step, wherever the buffers live: the model with its
+// loss and optimizer. Two implementations: on the CPU (the host Model<float> and Optimizer
+// themselves) and, in CUDA builds, on the GPU (train/cuda_training_model.hpp: the same
+// flat buffers in GPU memory, kernels/cuda, NCCL buckets).
+//
+// The host Model<float> and Optimizer stay the home of the state for everything outside
+// the step (checkpoints, evaluation, replica checks): sync_to_host() makes them current.
+#include <memory>
+
+#include "device/device.hpp"
+#include "dist/comm.hpp"
+#include "dist/gradient_buckets.hpp"
+#include "model/manet_model.hpp"
+#include "optim/optimizer.hpp"
+#include "train/batch.hpp"
+#include "train/fault_injection.hpp"
+
+namespace manet {
+
+class TrainingModel {
+ public:
+  virtual ~TrainingModel() = default;
+
+  long num_params() const { return host_.num_params(); }
+  // The flat gradient buffer (n): host or GPU memory, handed to the bucket transport only.
+  virtual float* grads() = 0;
+  // The transport for gradient buckets on grads(): MPI/Comm on the CPU, NCCL on the GPU.
+  virtual std::unique_ptr<dist::BucketTransport> bucket_transport(dist::Comm& comm, int buckets) = 0;
+  // One line for the log about where training runs ("" on the CPU: its output is unchanged).
+  virtual std::string where() const { return ""; }
+
+  // Forward and the label-smoothed loss: returns the *sum* over this rank's samples.
+  virtual double forward_loss(const BatchBuffer& batch, const StepContext& ctx, float smoothing) = 0;
+  virtual void zero_grad() = 0;
+  // Accumulates the gradients of the loss scaled by `scale` (1 / global batch);
+  // grads_final as in Model<float>::backward (for the bucket overlap).
+  virtual void backward(float scale, const Model<float>::GradsFinal& grads_final) = 0;
+  // After the all-reduce: whether every summed gradient is finite.
+  virtual bool grads_finite() = 0;
+  // Scales the gradients so their L2 norm is at most max_norm (torch's clip_grad_norm_).
+  virtual void clip_gradients(double max_norm) = 0;
+  virtual void optimizer_step(double lr) = 0;
+  // The fault suite's nan_gradient (before backward) and diverge (after the step).
+  virtual void inject(FaultKind kind) = 0;
+  // The host model's parameters and the host optimizer's state become the current ones.
+  virtual void sync_to_host() = 0;
+
+ protected:
+  explicit TrainingModel(Model<float>& host) : host_(host) {}
+  Model<float>& host_;
+};
+
+// The CPU one, or the GPU one for DeviceKind::cuda (CUDA builds; the device already
+// selected). Both start from the host model's parameters and the optimizer's state.
+std::unique_ptr<TrainingModel> make_training_model(DeviceKind device, Model<float>& model, Optimizer& optimizer);
+
+}  // namespace manet
