@@ -50,34 +50,27 @@ TEST(TokenDropout, DropsAtTheRequestedRateAndNeverTouchesPadding) {
   EXPECT_NEAR(rate, 0.2, 4 * sigma) << dropped << " of " << words;
 }
 
+// Samples [first, first + count) of d after token dropout at rate p, at `step`, keyed
+// from global sample index `first` (as the trainer keys a rank's slice).
+std::vector<int64_t> dropped(const Dataset& d, long first, long count, double p, long step) {
+  BatchBuffer b;
+  b.gather_range(d, first, count);
+  b.drop_tokens(p, 1, step, first);
+  return ids_of(b, d.sample_values());
+}
+
 TEST(TokenDropout, SameTokensDroppedHoweverTheBatchIsSplit) {
-  const long T = 12;
-  const Dataset d = token_data(64, T);
-  BatchBuffer whole, first, second;
-  whole.gather_range(d, 0, 64);
-  whole.drop_tokens(0.3, 1, 9, 0);
-  first.gather_range(d, 0, 32);
-  first.drop_tokens(0.3, 1, 9, 0);
-  second.gather_range(d, 32, 32);
-  second.drop_tokens(0.3, 1, 9, 32);
-  std::vector<int64_t> halves = ids_of(first, T);
-  const std::vector<int64_t> rest = ids_of(second, T);
+  const Dataset d = token_data(64, 12);
+  std::vector<int64_t> halves = dropped(d, 0, 32, 0.3, 9);
+  const std::vector<int64_t> rest = dropped(d, 32, 32, 0.3, 9);
   halves.insert(halves.end(), rest.begin(), rest.end());
-  EXPECT_EQ(ids_of(whole, T), halves);
+  EXPECT_EQ(dropped(d, 0, 64, 0.3, 9), halves);
 }
 
 TEST(TokenDropout, ChangesWithTheStepAndIsOffAtZero) {
-  const long T = 12;
-  const Dataset d = token_data(32, T);
-  BatchBuffer a, b, off;
-  a.gather_range(d, 0, 32);
-  a.drop_tokens(0.3, 1, 1, 0);
-  b.gather_range(d, 0, 32);
-  b.drop_tokens(0.3, 1, 2, 0);
-  EXPECT_NE(ids_of(a, T), ids_of(b, T));
-  off.gather_range(d, 0, 32);
-  off.drop_tokens(0.0, 1, 1, 0);
-  EXPECT_EQ(ids_of(off, T), d.ids);
+  const Dataset d = token_data(32, 12);
+  EXPECT_NE(dropped(d, 0, 32, 0.3, 1), dropped(d, 0, 32, 0.3, 2));
+  EXPECT_EQ(dropped(d, 0, 32, 0.0, 1), d.ids);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 // a (d, Pp) panel, Pp = P rounded up to the vector width, with zero padding, so the three
 // micro-kernels below run on whole vectors (GCC vector extensions: AVX2 with
 // -march=x86-64-v3, SSE pairs without it). Masked keys (and the padding columns) get
-// score -inf: weight exp(-87) ~ 1e-38 in float (0 in double), gradient exactly 0.
+// score -inf: weight 2^-125 ~ 2e-38 in float (0 in double), gradient exactly 0.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -295,7 +295,7 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
     block_rank_update(ws.dkp, ws.qp + p0, ws.dscores, d, Pp);   // dK += (Q log2e/√d) dS
     block_times_transposed(dq + p0, ld, rows, ws.dscores, ws.tp, d, dp, Pp, scales);  // dQ = K dSᵀ/√d
   }
-  for (int c = 0; c < d; ++c)  // masked keys: exactly 0 (their weights were ~1e-38, not 0)
+  for (int c = 0; c < d; ++c)  // masked keys: exactly 0 (their weights were ~2e-38, not 0)
     for (int j = 0; j < P; ++j) {
       const bool valid = ws.bias[j] == T(0);
       dk[c * ld + j] = valid ? kLn2<T> * ws.dkp[long(c) * Pp + j] : T(0);  // undo the log2 e

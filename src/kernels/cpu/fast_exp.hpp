@@ -31,14 +31,6 @@ inline float exp_fast(float x) {
   return exp_in_range(x < 88.0f ? x : 88.0f);
 }
 
-inline float exp_of(float x) { return exp_fast(x); }
-inline double exp_of(double x) { return std::exp(x); }
-
-// exp(x) for x <= ~0 (a softmax after subtracting the row maximum): no upper clamp.
-// -inf gives exp(-87) ~ 1.6e-38, which no float sum of terms >= 1 can see.
-inline float exp_of_nonpositive(float x) { return exp_in_range(x > -87.0f ? x : -87.0f); }
-inline double exp_of_nonpositive(double x) { return std::exp(x); }
-
 // 2^x for x <= 0, the softmax of the attention core (its scores are kept in log2 units,
 // log2 e folded into the query scale): t = x + 1.5·2^23 rounds x to the integer n held
 // in t's low mantissa bits, so bits(t) << 23 is n << 23 (the rest shifts out) and adding
