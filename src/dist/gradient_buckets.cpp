@@ -7,24 +7,25 @@
 
 namespace manet::dist {
 
-std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats) {
+std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats,
+                                 long begin) {
   check(max_floats > 0, "the gradient bucket size must be positive");
   std::vector<Bucket> out;
   long end = total;
-  while (end > 0) {
+  while (end > begin) {
     // The earliest parameter start that keeps [start, end) within the limit.
-    auto first = std::lower_bound(param_offsets.begin(), param_offsets.end(), end - max_floats);
-    long begin = first != param_offsets.end() && *first < end ? *first : std::max(0L, end - max_floats);
-    out.push_back({begin, end});
-    end = begin;
+    auto first = std::lower_bound(param_offsets.begin(), param_offsets.end(), std::max(begin, end - max_floats));
+    long start = first != param_offsets.end() && *first < end ? *first : std::max(begin, end - max_floats);
+    out.push_back({start, end});
+    end = start;
   }
   return out;
 }
 
 long bucket_floats(double bucket_mb) { return std::max(1L, long(bucket_mb * 1024 * 1024 / sizeof(float))); }
 
-int count_buckets(long total, const std::vector<long>& param_offsets, double bucket_mb) {
-  return int(plan_buckets(total, param_offsets, bucket_floats(bucket_mb)).size());
+int count_buckets(long total, const std::vector<long>& param_offsets, double bucket_mb, long begin) {
+  return int(plan_buckets(total, param_offsets, bucket_floats(bucket_mb), begin).size());
 }
 
 namespace {
@@ -53,13 +54,13 @@ class CommTransport final : public BucketTransport {
 std::unique_ptr<BucketTransport> comm_transport(Comm& comm) { return std::make_unique<CommTransport>(comm); }
 
 GradientBuckets::GradientBuckets(Comm& comm, float* grads, long total, const std::vector<long>& param_offsets,
-                                 double bucket_mb)
-    : GradientBuckets(comm_transport(comm), grads, total, param_offsets, bucket_mb) {}
+                                 double bucket_mb, long begin)
+    : GradientBuckets(comm_transport(comm), grads, total, param_offsets, bucket_mb, begin) {}
 
 GradientBuckets::GradientBuckets(std::unique_ptr<BucketTransport> transport, float* grads, long total,
-                                 const std::vector<long>& param_offsets, double bucket_mb)
+                                 const std::vector<long>& param_offsets, double bucket_mb, long begin)
     : transport_(std::move(transport)), grads_(grads) {
-  buckets_ = plan_buckets(total, param_offsets, bucket_floats(bucket_mb));
+  buckets_ = plan_buckets(total, param_offsets, bucket_floats(bucket_mb), begin);
   for (std::size_t i = 0; i < buckets_.size(); ++i)
     names_.push_back("all-reduce of gradient bucket " + std::to_string(i + 1) + "/" + std::to_string(buckets_.size()));
   tickets_.assign(buckets_.size(), -1);

@@ -27,14 +27,16 @@ struct Bucket {
   long begin = 0, end = 0;  // [begin, end) in the flat buffer
 };
 
-// Cuts [0, total) into buckets of at most `max_floats` from the end, preferring cuts at
-// parameter starts (`param_offsets`, ascending).
-std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats);
+// Cuts [begin, total) into buckets of at most `max_floats` from the end, preferring cuts
+// at parameter starts (`param_offsets`, ascending). [0, begin) is left out: gradients
+// summed another way (dist/row_sparse_sum.hpp).
+std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats,
+                                 long begin = 0);
 
 // The largest bucket in floats for `dist.bucket_mb`, and how many buckets that cuts
 // [0, total) into (what a transport that keeps one event per bucket must hold).
 long bucket_floats(double bucket_mb);
-int count_buckets(long total, const std::vector<long>& param_offsets, double bucket_mb);
+int count_buckets(long total, const std::vector<long>& param_offsets, double bucket_mb, long begin = 0);
 
 // Moves one bucket: an in-place sum over ranks, started now, finished later. Only the
 // transport touches the buffer (host or GPU memory).
@@ -57,9 +59,11 @@ std::unique_ptr<BucketTransport> comm_transport(Comm& comm);
 
 class GradientBuckets {
  public:
-  GradientBuckets(Comm& comm, float* grads, long total, const std::vector<long>& param_offsets, double bucket_mb);
+  // Sums grads[begin, total); [0, begin) is left to the caller.
+  GradientBuckets(Comm& comm, float* grads, long total, const std::vector<long>& param_offsets, double bucket_mb,
+                  long begin = 0);
   GradientBuckets(std::unique_ptr<BucketTransport> transport, float* grads, long total,
-                  const std::vector<long>& param_offsets, double bucket_mb);
+                  const std::vector<long>& param_offsets, double bucket_mb, long begin = 0);
 
   const std::vector<Bucket>& buckets() const { return buckets_; }
 

@@ -39,6 +39,11 @@ Activations<T> EmbeddingLayer<T>::forward(const int64_t* ids, int N) {
 template <class T>
 void EmbeddingLayer<T>::backward(const T* dy) {
   cpu::embedding_backward(dw_, dy, ids_, N_, len_, dim_);
+  ensure_size(seen_, long(vocab_));
+  grad_rows_.clear();
+  for (long i = 0; i < long(N_) * len_; ++i)
+    if (const int64_t id = ids_[i]; id != 0 && !seen_[id]) seen_[id] = 1, grad_rows_.push_back(int(id));
+  for (int r : grad_rows_) seen_[r] = 0;
 }
 
 template class EmbeddingLayer<float>;

@@ -20,6 +20,9 @@ class EmbeddingLayer : public Parameterized<T> {
   // Throws Error for an id outside [0, vocab) or a sequence with no valid token.
   Activations<T> forward(const int64_t* ids, int N);
   void backward(const T* dy);
+  // The rows the last backward wrote (each once, in first-seen order): the gradient is
+  // zero in every other row.
+  const std::vector<int>& grad_rows() const { return grad_rows_; }
 
  private:
   int vocab_, dim_, len_;
@@ -28,6 +31,8 @@ class EmbeddingLayer : public Parameterized<T> {
   int N_ = 0;
   std::vector<T> y_;
   std::vector<uint8_t> mask_;
+  std::vector<int> grad_rows_;
+  std::vector<uint8_t> seen_;  // (vocab): all zero between calls
 };
 
 }  // namespace manet

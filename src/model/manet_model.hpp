@@ -58,6 +58,9 @@ class Model {
   const T* backward(const T* dlogits, bool want_input_grad = false, const GradsFinal& grads_final = {});
   // Where each parameter starts in the flat buffers, ascending.
   std::vector<long> param_offsets() const;
+  // Tokens models: the rows of embed.weight (the first parameter, MANET.md) that the last
+  // backward gave gradient; every other row's gradient is zero. Null for image models.
+  const std::vector<int>* embedding_grad_rows() const { return embed_ ? &embed_->grad_rows() : nullptr; }
 
   // Told after each layer's forward (backward = false) and backward, with its index in
   // layer_names() (for timelines); off when empty.

@@ -6,11 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "core/error.hpp"
 #include "data/sampler.hpp"
 #include "dist/agree.hpp"
 #include "dist/gradient_buckets.hpp"
+#include "dist/row_sparse_sum.hpp"
 #include "train/batch.hpp"
 #include "train/evaluate.hpp"
 #include "train/fault_injection.hpp"
@@ -98,9 +100,16 @@ void train(Config config, dist::Comm& comm) {
     return;
   }
   const long n_params = model.num_params();
+  // A token embedding's gradient lives in the rows the step's tokens used: summed as those
+  // rows (the union over ranks), not as the whole table, which would be most of the bytes.
+  std::optional<dist::RowSparseSum> embed_sum;
+  if (world > 1 && trained->embedding_grad_rows())
+    embed_sum.emplace(comm, model.spec().vocab_size, model.spec().embed_dim);
+  const long dense_begin = embed_sum ? long(model.spec().vocab_size) * model.spec().embed_dim : 0;
   dist::GradientBuckets buckets(
-      trained->bucket_transport(comm, dist::count_buckets(n_params, model.param_offsets(), cfg.dist.bucket_mb)),
-      trained->grads(), n_params, model.param_offsets(), cfg.dist.bucket_mb);
+      trained->bucket_transport(comm, dist::count_buckets(n_params, model.param_offsets(), cfg.dist.bucket_mb,
+                                                          dense_begin)),
+      trained->grads(), n_params, model.param_offsets(), cfg.dist.bucket_mb, dense_begin);
   const int hosts = world > 1 ? dist::count_hosts(comm) : 1;
   if (lead)
     std::printf("model %ld parameters | %ld training samples, %ld steps/epoch of %ld (%d rank%s x %ld) | %ld steps"
@@ -199,7 +208,9 @@ void train(Config config, dist::Comm& comm) {
     layers_timed = false;
     s.backward = seconds_since(t0);
     comm.wait(agreed_ticket);
-    buckets.finish();  // gradients are now the global mean on every rank
+    buckets.finish();
+    if (embed_sum) embed_sum->sum(trained->grads(), *trained->embedding_grad_rows());
+    // gradients are now the global mean on every rank
     s.comm = seconds_since(t0);
 
     const double batch_loss = agreed[0] / double(global_batch);
@@ -207,7 +218,8 @@ void train(Config config, dist::Comm& comm) {
       stop_on_non_finite(comm, "loss is " + std::to_string(batch_loss), !std::isfinite(local_loss), state.step + 1,
                          "not finite on rank(s)");
     if (!trained->grads_finite())
-      stop_on_non_finite(comm, "gradients are not finite", !buckets.local_gradients_finite(), state.step + 1,
+      stop_on_non_finite(comm, "gradients are not finite",
+                         !buckets.local_gradients_finite() || (embed_sum && !embed_sum->local_finite()), state.step + 1,
                          "from rank(s)");
     if (cfg.train.grad_clip > 0) trained->clip_gradients(cfg.train.grad_clip);
     const double lr = learning_rate(cfg.schedule, cfg.optimizer.lr, state.step, total_steps);

@@ -30,6 +30,7 @@ class CpuTrainingModel final : public TrainingModel {
   void backward(float scale, const Model<float>::GradsFinal& grads_final) override {
     host_.backward(loss_.backward(scale), false, grads_final);
   }
+  const std::vector<int>* embedding_grad_rows() const override { return host_.embedding_grad_rows(); }
   bool grads_finite() override { return dist::all_finite(host_.grads(), host_.num_params()); }
   void clip_gradients(double max_norm) override {
     float* g = host_.grads();

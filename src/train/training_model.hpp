@@ -36,6 +36,9 @@ class TrainingModel {
   // Accumulates the gradients of the loss scaled by `scale` (1 / global batch);
   // grads_final as in Model<float>::backward (for the bucket overlap).
   virtual void backward(float scale, const Model<float>::GradsFinal& grads_final) = 0;
+  // The rows of embed.weight (at offset 0) whose gradient the last backward made, when
+  // the caller may sum just those (dist/row_sparse_sum.hpp); null to sum it all densely.
+  virtual const std::vector<int>* embedding_grad_rows() const { return nullptr; }
   // After the all-reduce: whether every summed gradient is finite.
   virtual bool grads_finite() = 0;
   // Scales the gradients so their L2 norm is at most max_norm (torch's clip_grad_norm_).

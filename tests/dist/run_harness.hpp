@@ -25,7 +25,9 @@
 namespace manet::testing {
 
 // `n` random samples: images 1x8x8 in [-1, 1], or token sequences of length 10 over a
-// vocabulary of 20 with trailing padding; labels in [0, 3).
+// vocabulary of 200 with trailing padding (a batch uses a fraction of the rows, as real
+// text does: the embedding's row-sparse sum gets rows some ranks touched and some none
+// did); labels in [0, 3).
 inline void write_random_dataset(const std::string& path, long n, bool tokens, uint64_t id) {
   const RandomStream s(5, RandomPurpose::data, id);
   Dataset d;
@@ -35,7 +37,7 @@ inline void write_random_dataset(const std::string& path, long n, bool tokens, u
     d.labels.push_back(int64_t(s.bits(i, 0) % 3));
     if (tokens) {
       const long length = 3 + long(s.bits(i, 1) % 8);
-      for (long t = 0; t < 10; ++t) d.ids.push_back(t < length ? 1 + int64_t(s.bits(i, 2 + t) % 19) : 0);
+      for (long t = 0; t < 10; ++t) d.ids.push_back(t < length ? 1 + int64_t(s.bits(i, 2 + t) % 199) : 0);
     } else {
       for (long k = 0; k < 64; ++k) d.images.push_back(float(2 * s.uniform(i * 64 + k, 1) - 1));
     }
@@ -59,7 +61,7 @@ inline std::string image_model_yaml() {
 inline std::string tokens_model_yaml() {
   return R"(model:
   input: tokens
-  vocab_size: 20
+  vocab_size: 200
   embed_dim: 6
   seq_len: 10
   blocks:

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <numeric>
 
 #include "core/error.hpp"
 #include "dist/gradient_buckets.hpp"
+#include "dist/row_sparse_sum.hpp"
 #include "dist/test_world.hpp"
 
 namespace manet::testing {
@@ -140,6 +142,44 @@ TEST(PlanBuckets, SplitsAParameterLargerThanTheLimit) {
     EXPECT_EQ(b[i].begin, expected[i].first) << i;
     EXPECT_EQ(b[i].end, expected[i].second) << i;
   }
+}
+
+TEST(PlanBuckets, LeaveOutAPrefixSummedElsewhere) {
+  const auto b = dist::plan_buckets(10, {0, 3, 7}, 3, 2);  // [0, 2) is not theirs; 2 is no parameter start
+  const std::vector<std::pair<long, long>> expected = {{7, 10}, {4, 7}, {3, 4}, {2, 3}};
+  ASSERT_EQ(b.size(), expected.size());
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    EXPECT_EQ(b[i].begin, expected[i].first) << i;
+    EXPECT_EQ(b[i].end, expected[i].second) << i;
+  }
+  EXPECT_TRUE(dist::plan_buckets(10, {0, 3, 7}, 4, 10).empty());
+}
+
+// Rank r touches rows r, r + 5, 2r + 1 (mod 37) and row 36, with values that name the
+// rank, row and column; every other row is zero and must stay zero.
+TEST(RowSparseSum, EqualsTheDenseSumAndMovesOnlyTheUnion) {
+  dist::Comm& c = world();
+  const long rows = 37, width = 3;
+  auto touched_by = [&](int r) { return std::vector<int>{r % 37, (r + 5) % 37, (2 * r + 1) % 37, 36, 36}; };
+  std::vector<float> g(rows * width, 0.0f);
+  for (int row : touched_by(c.rank()))
+    for (long k = 0; k < width; ++k) g[row * width + k] = float(1 + c.rank()) * float(100 * row + k + 1);
+  dist::RowSparseSum sum(c, rows, width);
+  sum.sum(g.data(), touched_by(c.rank()));
+  std::vector<bool> in_union(rows, false);
+  for (long row = 0; row < rows; ++row)
+    for (long k = 0; k < width; ++k) {
+      float expected = 0;
+      for (int r = 0; r < c.size(); ++r) {
+        const auto t = touched_by(r);
+        if (std::find(t.begin(), t.end(), int(row)) != t.end()) expected += float(1 + r) * float(100 * row + k + 1);
+      }
+      in_union[row] = in_union[row] || expected != 0;
+      ASSERT_EQ(g[row * width + k], expected) << "row " << row << " column " << k;
+    }
+  EXPECT_EQ(sum.rows_moved(), std::count(in_union.begin(), in_union.end(), true));
+  EXPECT_LT(sum.rows_moved(), rows);
+  EXPECT_TRUE(sum.local_finite());
 }
 
 TEST(GradientBuckets, SumEveryGradientAtEveryBucketSize) {

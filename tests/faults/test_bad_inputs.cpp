@@ -101,11 +101,11 @@ TEST(Faults, S14_SixteenBadDataSetFilesEachGetOneLineNamingFileAndDataset) {
              Dataset d;
              d.tokens = true;
              d.sample_shape = {1, 1, 10};
-             d.ids.assign(40, 25);  // vocabulary of 20
+             d.ids.assign(40, 250);  // vocabulary of 200
              d.labels = {0, 1, 2, 0};
              save_hdf5_dataset(p, d);
            },
-           "model.vocab_size is 20");
+           "model.vocab_size is 200");
   run_with("token ids for an image model", false,
            [](const std::string& p) { write_raw(p, H5T_STD_I64LE, {4, 10}, H5T_STD_I64LE, {4}, 1); },
            "model.input is image");
