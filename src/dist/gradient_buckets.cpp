@@ -14,8 +14,9 @@ std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offs
   long end = total;
   while (end > begin) {
     // The earliest parameter start that keeps [start, end) within the limit.
-    auto first = std::lower_bound(param_offsets.begin(), param_offsets.end(), std::max(begin, end - max_floats));
-    long start = first != param_offsets.end() && *first < end ? *first : std::max(begin, end - max_floats);
+    const long lowest = std::max(begin, end - max_floats);
+    auto first = std::lower_bound(param_offsets.begin(), param_offsets.end(), lowest);
+    const long start = first != param_offsets.end() && *first < end ? *first : lowest;
     out.push_back({start, end});
     end = start;
   }

@@ -14,7 +14,8 @@ RowSparseSum::RowSparseSum(Comm& comm, long rows, long width)
 void RowSparseSum::sum(float* grads, const std::vector<int>& touched) {
   std::fill(in_use_.begin(), in_use_.end(), uint8_t(0));
   for (int r : touched) {
-    check(r >= 0 && r < rows_, "RowSparseSum: row " + std::to_string(r) + " outside [0, " + std::to_string(rows_) + ")");
+    check(r >= 0 && r < rows_,
+          "RowSparseSum: row " + std::to_string(r) + " outside [0, " + std::to_string(rows_) + ")");
     in_use_[std::size_t(r)] = 1;
   }
   comm_.all_reduce(in_use_.data(), rows_, DType::u8, ReduceOp::max, "all-reduce of the embedding rows in use");

@@ -210,7 +210,7 @@ void train(Config config, dist::Comm& comm) {
     comm.wait(agreed_ticket);
     buckets.finish();
     if (embed_sum) embed_sum->sum(trained->grads(), *trained->embedding_grad_rows());
-    // gradients are now the global mean on every rank
+    // Gradients are now the global mean on every rank.
     s.comm = seconds_since(t0);
 
     const double batch_loss = agreed[0] / double(global_batch);
