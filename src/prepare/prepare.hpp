@@ -14,6 +14,7 @@ struct PrepareOptions {
   bool force = false;    // rebuild even when up to date
   // Text (0: the corpus's default).
   int seq_len = 0, min_count = 0;
+  int oov_suffix = -1;  // bytes of a rare word's end kept as its stand-in (tokenizer.hpp); -1: default
   // Speech.
   uint64_t seed = 1;
   long clips_per_class = 0;  // augmented training clips per digit (0: default)

@@ -36,8 +36,8 @@ Dataset encode(const std::vector<LabelledText>& texts, const Vocabulary& vocab, 
 }  // namespace
 
 TextDefaults text_defaults(const std::string& corpus) {
-  if (corpus == "wn26") return {40, 2};
-  return {64, 2};
+  if (corpus == "wn26") return {40, 2, 0};
+  return {64, 2, 0};
 }
 
 void prepare_text(const PrepareOptions& o) {
@@ -45,6 +45,7 @@ void prepare_text(const PrepareOptions& o) {
   const TextDefaults defaults = text_defaults(o.dataset);
   const int seq_len = o.seq_len > 0 ? o.seq_len : defaults.seq_len;
   const int min_count = o.min_count > 0 ? o.min_count : defaults.min_count;
+  const int oov_suffix = o.oov_suffix >= 0 ? o.oov_suffix : defaults.oov_suffix;
   const bool wn = o.dataset == "wn26";
   std::string sources;
   if (wn) {
@@ -56,7 +57,8 @@ void prepare_text(const PrepareOptions& o) {
   }
   const std::string recipe = std::string("manet prepare ") + o.dataset + " " + kTextRecipeVersion + " | sources: " +
                              sources + " | seq_len " + std::to_string(seq_len) + " | min_count " +
-                             std::to_string(min_count);
+                             std::to_string(min_count) +
+                             (oov_suffix > 0 ? " | oov_suffix " + std::to_string(oov_suffix) : "");
   const std::string train_path = o.out_dir + "/train.h5", test_path = o.out_dir + "/test.h5";
   if (!o.force && up_to_date({train_path, test_path}, recipe)) {
     const long vocab = Vocabulary::deserialize(read_prepared_string(train_path, "vocab")).size();
@@ -68,7 +70,7 @@ void prepare_text(const PrepareOptions& o) {
   const TextCorpus corpus = wn ? read_wn26() : read_fort14();
   std::vector<std::string> train_texts;
   for (const LabelledText& t : corpus.train) train_texts.push_back(t.text);
-  const Vocabulary vocab = Vocabulary::build(train_texts, min_count);
+  const Vocabulary vocab = Vocabulary::build(train_texts, min_count, oov_suffix);
 
   long cut_train = 0, cut_test = 0;
   const Dataset train = encode(corpus.train, vocab, seq_len, train_path, cut_train);
@@ -91,10 +93,16 @@ void prepare_text(const PrepareOptions& o) {
   std::printf("per class (id name train/test):");
   for (int k = 0; k < K; ++k)
     std::printf("%s %d %s %ld/%ld", k ? ";" : "", k, corpus.class_names[k].c_str(), ntrain[k], ntest[k]);
-  std::printf("\nvocabulary %ld ids (0 = padding, 1 = unknown, tokens seen >= %d times in train) -> model.vocab_size: %ld\n",
-              vocab.size(), min_count, vocab.size());
-  std::printf("seq_len %d: %ld train / %ld test texts truncated; %.2f%% of test tokens unknown\n", seq_len, cut_train,
-              cut_test, test_tokens ? 100.0 * double(unknown) / double(test_tokens) : 0.0);
+  long suffix_ids = 0, suffix_uses = 0;
+  for (long i = 2; i < vocab.size(); ++i) suffix_ids += vocab.token(i).starts_with("<unk:");
+  for (const int64_t id : test.ids) suffix_uses += id >= vocab.size() - suffix_ids;
+  std::printf("\nvocabulary %ld ids (0 = padding, 1 = unknown, tokens seen >= %d times in train", vocab.size(),
+              min_count);
+  if (oov_suffix > 0) std::printf(", %ld rare-word endings of %d bytes", suffix_ids, oov_suffix);
+  std::printf(") -> model.vocab_size: %ld\n", vocab.size());
+  const auto pct = [&](long n) { return test_tokens ? 100.0 * double(n) / double(test_tokens) : 0.0; };
+  std::printf("seq_len %d: %ld train / %ld test texts truncated; test tokens: %.2f%% unknown, %.2f%% by their ending\n",
+              seq_len, cut_train, cut_test, pct(unknown), pct(suffix_uses));
   std::printf("wrote %s, %s in %.1fs\n", train_path.c_str(), test_path.c_str(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }

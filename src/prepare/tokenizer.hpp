@@ -5,6 +5,14 @@
 // from the training split only: id 0 = padding, 1 = out of vocabulary, then every token
 // seen at least `min_count` times, most frequent first (ties by byte order), so the same
 // texts always give the same ids.
+//
+// With `suffix_len` k > 0, a word kept out of the vocabulary is not thrown away whole: its
+// last k bytes ("-ase", "-ism", "-dae") stand in for it as the token "<unk:ase>", when that
+// suffix ends at least `min_count` rare training words (those seen less than `min_count`
+// times). The rare words of the training split are encoded the same way, so these ids are
+// learned from real data, and an unseen test word keeps the part that often tells its
+// class. Suffix tokens follow the words, most frequent first; "<" is punctuation to
+// tokenize(), so they can never collide with a word.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,7 +27,7 @@ class Vocabulary {
  public:
   static constexpr int64_t kPad = 0, kUnknown = 1;
 
-  static Vocabulary build(const std::vector<std::string>& train_texts, int min_count);
+  static Vocabulary build(const std::vector<std::string>& train_texts, int min_count, int suffix_len = 0);
   // The inverse of serialize(): one token per line, line i holds id i.
   static Vocabulary deserialize(const std::string& lines);
 
@@ -27,6 +35,7 @@ class Vocabulary {
   // Truncated or padded at the end with kPad to exactly seq_len ids.
   std::vector<int64_t> encode(std::string_view text, int seq_len) const;
   long size() const { return long(tokens_.size()); }
+  int suffix_len() const { return suffix_len_; }
   const std::string& token(int64_t id) const { return tokens_.at(std::size_t(id)); }
   std::string serialize() const;
 
@@ -34,6 +43,7 @@ class Vocabulary {
   void add(std::string token);
   std::vector<std::string> tokens_;
   std::unordered_map<std::string, int64_t> ids_;
+  int suffix_len_ = 0;  // 0: no suffix tokens
 };
 
 }  // namespace manet::prepare

@@ -35,12 +35,36 @@ TEST(Vocabulary, IdsByFrequencyThenBytesAndPaddingAtTheEnd) {
   EXPECT_EQ(back.id("a"), 3);
 }
 
+TEST(Vocabulary, RareWordsFallBackToTheirEndingWhenEnoughRareWordsShareIt) {
+  // Kept words (count >= 2): "the" 3, "enzyme" 2. Rare: lipase, amylase, kinase (their ending "ase"
+  // has 3 uses -> a suffix token), orchid (alone with "hid" -> unknown), "x" (too short), "," (not a word).
+  const Vocabulary v = Vocabulary::build({"the lipase enzyme", "the amylase , orchid", "the kinase enzyme x"}, 2, 3);
+  ASSERT_EQ(v.size(), 5);  // <pad> <unk> the enzyme <unk:ase>
+  EXPECT_EQ(v.token(4), "<unk:ase>");
+  EXPECT_EQ(v.suffix_len(), 3);
+  EXPECT_EQ(v.id("kinase"), 4);
+  EXPECT_EQ(v.id("protease"), 4);  // never seen: its ending still speaks
+  EXPECT_EQ(v.id("orchid"), Vocabulary::kUnknown);
+  EXPECT_EQ(v.id("ase"), Vocabulary::kUnknown);  // no longer than the ending: no word left to stand for
+  EXPECT_EQ(v.id("x"), Vocabulary::kUnknown);
+  EXPECT_EQ(v.id(","), Vocabulary::kUnknown);
+  EXPECT_EQ(v.encode("The ribonucleASE ; enzyme orchid", 6), (std::vector<int64_t>{2, 4, 1, 3, 1, 0}));
+  // The suffix length travels with the stored vocabulary.
+  const Vocabulary back = Vocabulary::deserialize(v.serialize());
+  EXPECT_EQ(back.suffix_len(), 3);
+  EXPECT_EQ(back.id("protease"), 4);
+  // Off (the default) it is the plain vocabulary.
+  EXPECT_EQ(Vocabulary::build({"the lipase", "the amylase"}, 2).id("kinase"), Vocabulary::kUnknown);
+}
+
 TEST(Vocabulary, DeterministicWhateverTheOrderOfTexts) {
   std::vector<std::string> texts;
   for (int i = 0; i < 300; ++i) texts.push_back("w" + std::to_string(i % 17) + " x" + std::to_string(i % 5) + " , y");
-  const std::string a = Vocabulary::build(texts, 1).serialize();
+  for (int i = 0; i < 40; ++i) texts.push_back("rare" + std::to_string(i) + "ing z" + std::to_string(i % 9) + "ed");
+  const std::string a = Vocabulary::build(texts, 1).serialize(), b = Vocabulary::build(texts, 2, 3).serialize();
   std::shuffle(texts.begin(), texts.end(), std::mt19937(7));
   EXPECT_EQ(Vocabulary::build(texts, 1).serialize(), a);
+  EXPECT_EQ(Vocabulary::build(texts, 2, 3).serialize(), b);
 }
 
 TEST(Vocabulary, Wn26SizesMatchDatasetsMd) {
