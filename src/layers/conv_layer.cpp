@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/cpu/conv.hpp"
+#include "kernels/cpu/conv_direct.hpp"
 
 namespace manet {
 
@@ -37,6 +38,12 @@ Activations<T> ConvLayer<T>::forward(const Activations<T>& in, const StepContext
   input_ = in;
   const long P = in_.positions(), chunk = chunk_samples(in.N);
   ensure_size(y_, long(in.N) * P * out_channels_);
+  if (cpu::direct_conv_applies(in_.C, kh_, kw_, in.mask)) {  // a first layer: no GEMM worth having
+    ensure_size(col_, cpu::direct_conv_workspace<T>(in.N, in_.H, in_.W, kh_, kw_));
+    cpu::direct_conv_relu_forward(y_.data(), col_.data(), in.data, weight_, bias_, in.N, in_.H, in_.W, out_channels_,
+                                  kh_, kw_);
+    return {y_.data(), in.N, output_shape(), in.mask};
+  }
   ensure_size(col_, chunk * P * in_.C * kh_ * kw_);
   ensure_size(scratch_, chunk * P * out_channels_);
   for (long n0 = 0; n0 < in.N; n0 += chunk)
@@ -50,7 +57,14 @@ template <class T>
 const T* ConvLayer<T>::backward(const T* dy, bool want_dx) {
   const int N = input_.N;
   const long P = in_.positions(), chunk = chunk_samples(N);
+  if (!want_dx && cpu::direct_conv_applies(in_.C, kh_, kw_, input_.mask)) {
+    cpu::direct_conv_relu_backward(dweight_, dbias_, col_.data(), dy, y_.data(), input_.data, N, in_.H, in_.W,
+                                   out_channels_, kh_, kw_);
+    return nullptr;
+  }
   if (want_dx) ensure_size(dx_, long(N) * P * in_.C);
+  ensure_size(col_, chunk * P * in_.C * kh_ * kw_);  // forward may have taken the direct path
+  ensure_size(scratch_, chunk * P * out_channels_);
   for (long n0 = 0; n0 < N; n0 += chunk)
     cpu::conv_relu_backward(want_dx ? dx_.data() + n0 * P * in_.C : nullptr, dweight_, dbias_, col_.data(),
                             scratch_.data(), dy + n0 * P * out_channels_, y_.data() + n0 * P * out_channels_,

@@ -41,6 +41,15 @@ TEST(Conv, RectangularKernelWithMask) {
   check_layer(tall, 2, {2, 5, 3}, mask2.data(), kTrain, 3);
 }
 
+TEST(Conv, OneInputChannelTakesTheDirectPath) {
+  // No mask and C_in = 1: forward is conv_direct.hpp; backward with want_dx is conv.hpp
+  // and without it conv_direct.hpp, which check_layer's second pass compares.
+  for (auto [kh, kw] : {std::pair{3, 3}, {1, 5}, {5, 3}, {1, 1}}) {
+    ConvLayer<double> layer("c", {1, 5, 11}, 3, kh, kw);
+    check_layer(layer, 2, {1, 5, 11}, nullptr, kTrain, kh * 10 + kw);
+  }
+}
+
 TEST(Conv, MaskedPositionsReadAsZero) {
   // The same input with masked positions changed gives the same output.
   ConvLayer<double> layer("c", {1, 1, 5}, 1, 1, 3);

@@ -1,0 +1,53 @@
+// The direct first-layer convolution (conv_direct.hpp) against im2col + GEMM (conv.hpp)
+// in float, on shapes whose rows end inside a vector and on the Fashion-MNIST one.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "kernels/cpu/conv.hpp"
+#include "kernels/cpu/conv_direct.hpp"
+
+namespace manet::cpu {
+namespace {
+
+std::vector<float> normal(long n, unsigned seed) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> d;
+  std::vector<float> v(n);
+  for (float& x : v) x = d(g);
+  return v;
+}
+
+void compare(int N, int H, int W, int Co, int kh, int kw) {
+  SCOPED_TRACE(testing::Message() << N << "x" << H << "x" << W << " -> " << Co << ", kernel " << kh << "x" << kw);
+  ASSERT_TRUE(direct_conv_applies(1, kh, kw, nullptr));
+  const long P = long(H) * W, out = long(N) * Co * P;
+  const auto x = normal(N * P, 1), w = normal(long(Co) * kh * kw, 2), b = normal(Co, 3), dy = normal(out, 4);
+  std::vector<float> col(long(kh) * kw * N * P), scratch(Co * N * P), y_ref(out), y(out);
+  std::vector<float> xp(direct_conv_workspace<float>(N, H, W, kh, kw));
+  conv_relu_forward(y_ref.data(), col.data(), scratch.data(), x.data(), nullptr, w.data(), b.data(), N, 1, H, W, Co,
+                    kh, kw);
+  direct_conv_relu_forward(y.data(), xp.data(), x.data(), w.data(), b.data(), N, H, W, Co, kh, kw);
+  for (long i = 0; i < out; ++i) ASSERT_NEAR(y[i], y_ref[i], 1e-5f * (1 + std::abs(y_ref[i]))) << i;
+
+  std::vector<float> dw_ref(w.size(), 0.5f), db_ref(Co, 0.5f), dw(w.size(), 0.5f), db(Co, 0.5f);  // they accumulate
+  conv_relu_backward<float>(nullptr, dw_ref.data(), db_ref.data(), col.data(), scratch.data(), dy.data(), y_ref.data(),
+                            x.data(), nullptr, w.data(), N, 1, H, W, Co, kh, kw);
+  direct_conv_relu_backward(dw.data(), db.data(), xp.data(), dy.data(), y.data(), x.data(), N, H, W, Co, kh, kw);
+  const float scale = std::sqrt(float(N * P));  // sums of N·P terms of size ~1
+  for (std::size_t i = 0; i < dw.size(); ++i) ASSERT_NEAR(dw[i], dw_ref[i], 1e-5f * scale) << "dweight " << i;
+  for (int i = 0; i < Co; ++i) ASSERT_NEAR(db[i], db_ref[i], 1e-5f * scale) << "dbias " << i;
+}
+
+TEST(DirectConv, MatchesIm2colAndGemm) {
+  compare(64, 28, 28, 32, 3, 3);  // Fashion-MNIST's first layer
+  compare(3, 40, 13, 5, 3, 3);    // rows end inside a vector
+  compare(2, 7, 5, 4, 5, 5);      // kernel wider than a row's remainder
+  compare(2, 6, 17, 3, 1, 5);
+  compare(2, 9, 8, 3, 5, 1);
+  compare(1, 1, 3, 2, 1, 1);
+}
+
+}  // namespace
+}  // namespace manet::cpu
