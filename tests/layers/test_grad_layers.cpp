@@ -76,6 +76,30 @@ TEST(Pool, MaxAndAvgWithFloorAndMask) {
   }
 }
 
+TEST(Pool, TwoByTwoMaxMatchesTheGeneralPathTiesIncluded) {
+  // Images' 2x2 max pool has its own branch-free loop; with an all-valid mask the same
+  // input goes through the general one. Small integers make ties: both keep the first
+  // largest in scan order (a, b on the top row, then the bottom row).
+  PoolLayer<double> plain("b", {2, 5, 17}, cpu::PoolKind::max, 2, 2);  // 8 outputs a row: the fast path
+  check_layer(plain, 2, {2, 5, 17}, nullptr, kTrain, 6);
+  const int N = 3, C = 2, H = 7, W = 17, Po = 3 * 8;
+  std::vector<double> x(N * C * H * W);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = double((i * 7919) % 5);
+  x[0] = 2, x[1] = 3, x[17] = 3, x[18] = 1;  // window 0: 3 on both rows
+  x[2] = 1, x[3] = 0, x[19] = 1, x[20] = 1;  // window 1: 1 three times
+  const std::vector<uint8_t> all(N * H * W, 1);
+  std::vector<double> y(N * C * Po), y_ref(N * C * Po);
+  std::vector<int32_t> arg(N * C * Po), arg_ref(N * C * Po);
+  std::vector<uint8_t> ymask(N * Po);
+  cpu::pool_forward<double>(y.data(), nullptr, arg.data(), x.data(), nullptr, cpu::PoolKind::max, N, C, H, W, 2, 2);
+  cpu::pool_forward<double>(y_ref.data(), ymask.data(), arg_ref.data(), x.data(), all.data(), cpu::PoolKind::max, N, C,
+                            H, W, 2, 2);
+  EXPECT_EQ(y, y_ref);
+  EXPECT_EQ(arg, arg_ref);
+  EXPECT_EQ(arg[0], 1);
+  EXPECT_EQ(arg[1], 2);
+}
+
 TEST(Pool, ValidOnlyMaxAvgAndEmptyWindowGivesZero) {
   const std::vector<double> x = {-5, 2, -1, -7, 9, 4};  // one sample, 1 channel, 1 x 6, windows of 2
   const std::vector<uint8_t> mask = {1, 0, 1, 1, 0, 0};

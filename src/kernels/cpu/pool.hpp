@@ -31,6 +31,28 @@ int pool_forward(T* y, uint8_t* ymask, int32_t* argmax, const T* x, const uint8_
       emptied += valid == 0;
     }
   }
+  // Images' 2x2 over rows of at least a vector: branch-free and vectorised (for narrower
+  // rows, 7 wide after two poolings of 28, the loop below measured faster).
+  if (!xmask && kind == PoolKind::max && sh == 2 && sw == 2 && Wo >= 8) {
+    for (long nc = 0; nc < long(N) * C; ++nc) {
+      const T* xc = x + nc * P;
+      T* yc = y + nc * Po;
+      int32_t* ac = argmax + nc * Po;
+      for (int oh = 0; oh < Ho; ++oh) {
+        const T *r0 = xc + 2 * oh * W, *r1 = r0 + W;
+        const int base = 2 * oh * W;
+#pragma omp simd
+        for (int ow = 0; ow < Wo; ++ow) {  // the first largest in scan order, as below
+          const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+          const T top = b > a ? b : a, bottom = d > c ? d : c;
+          const int32_t itop = b > a ? 1 : 0, ibottom = d > c ? W + 1 : W;
+          yc[oh * Wo + ow] = bottom > top ? bottom : top;
+          ac[oh * Wo + ow] = base + 2 * ow + (bottom > top ? ibottom : itop);
+        }
+      }
+    }
+    return 0;
+  }
   if (!xmask && kind == PoolKind::max) {  // images: every position valid, no counting
     for (long nc = 0; nc < long(N) * C; ++nc) {
       const T* xc = x + nc * P;
