@@ -20,27 +20,33 @@ void im2col(T* col, const T* x, const uint8_t* mask, int N, int C, int H, int W,
     for (int ki = 0; ki < kh; ++ki)
       for (int kj = 0; kj < kw; ++kj) {
         T* row = col + (long(c * kh + ki) * kw + kj) * NP;
+        const int dh = ki - ph, dw = kj - pw;  // out[h][w] = x[h + dh][w + dw], 0 outside
         for (int n = 0; n < N; ++n) {
           const T* xc = x + (long(n) * C + c) * P;
           const uint8_t* m = mask ? mask + long(n) * P : nullptr;
           T* out = row + long(n) * P;
-          // Columns w whose source w + kj - pw is inside the row: [w_lo, w_hi).
-          const int w_lo = std::min(W, std::max(0, pw - kj)), w_hi = std::max(w_lo, std::min(W, W + pw - kj));
+          if (!m) {
+            // No mask: the whole plane shifted by one flat offset, one copy. A position whose
+            // source column is inside the row is inside the plane iff its flat source index
+            // is, so zeroing outside [lo, hi) and then the columns that wrap is exact.
+            const long off = long(dh) * W + dw, lo = std::clamp<long>(-off, 0, P);
+            const long hi = std::clamp<long>(P - off, lo, P);
+            std::fill(out, out + lo, T(0));
+            std::copy(xc + lo + off, xc + hi + off, out + lo);
+            std::fill(out + hi, out + P, T(0));
+            const int wrap_lo = std::min(W, std::max(0, -dw)), wrap_hi = std::max(wrap_lo, std::min(W, W - dw));
+            if (wrap_lo > 0 || wrap_hi < W)
+              for (int h = 0; h < H; ++h) {
+                for (int w = 0; w < wrap_lo; ++w) out[h * W + w] = T(0);
+                for (int w = wrap_hi; w < W; ++w) out[h * W + w] = T(0);
+              }
+            continue;
+          }
           for (int h = 0; h < H; ++h) {
-            const int hs = h + ki - ph;
-            if (hs < 0 || hs >= H) {
-              std::fill(out + h * W, out + (h + 1) * W, T(0));
-              continue;
-            }
-            if (!m) {  // no mask: one contiguous copy per row, zeros at the edges
-              std::fill(out + h * W, out + h * W + w_lo, T(0));
-              std::copy(xc + hs * W + w_lo + kj - pw, xc + hs * W + w_hi + kj - pw, out + h * W + w_lo);
-              std::fill(out + h * W + w_hi, out + (h + 1) * W, T(0));
-              continue;
-            }
+            const int hs = h + dh;
             for (int w = 0; w < W; ++w) {
-              const int ws = w + kj - pw;
-              const bool inside = ws >= 0 && ws < W && (!m || m[hs * W + ws]);
+              const int ws = w + dw;
+              const bool inside = hs >= 0 && hs < H && ws >= 0 && ws < W && m[hs * W + ws];
               out[h * W + w] = inside ? xc[hs * W + ws] : T(0);
             }
           }
