@@ -200,7 +200,7 @@ void add_commands(CLI::App& app, dist::Comm& comm) {
   prepare_cmd->add_option("--min-count", pargs->min_count, "text: keep tokens seen this often in train (default 2)")
       ->check(CLI::Range(1, 1 << 30));
   prepare_cmd->add_option("--oov-suffix", pargs->oov_suffix,
-                          "text: a rare word becomes its last N bytes' token, 0 = one unknown id (default 0)")
+                          "text: a rare word becomes its last N bytes' token, 0 = one unknown id (default wn26 3, fort14 0)")
       ->check(CLI::Range(0, 16));
   prepare_cmd->add_option("--seed", pargs->seed, "digits: seed of the synthesis and augmentation")->capture_default_str();
   prepare_cmd->add_option("--clips-per-class", pargs->clips_per_class, "digits: augmented training clips per digit")
