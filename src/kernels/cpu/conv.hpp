@@ -95,12 +95,15 @@ void conv_relu_forward(T* y, T* col, T* scratch, const T* x, const uint8_t* mask
   const int P = H * W, K = Ci * kh * kw;
   const int NP = N * P;
   im2col(col, x, mask, N, Ci, H, W, kh, kw);
-  gemm(false, false, Co, NP, K, T(1), weight, K, col, NP, T(0), scratch, NP);  // (Co, N*P)
+  // (Co, N*P) = b + W col: the bias is written first and the GEMM adds onto it (beta = 1),
+  // which spares OpenBLAS its separate pass that zeroes C when beta is 0.
+  for (int co = 0; co < Co; ++co) std::fill(scratch + long(co) * NP, scratch + long(co + 1) * NP, bias[co]);
+  gemm(false, false, Co, NP, K, T(1), weight, K, col, NP, T(1), scratch, NP);
   for (int n = 0; n < N; ++n)
     for (int co = 0; co < Co; ++co) {
       const T* src = scratch + long(co) * NP + long(n) * P;
       T* dst = y + (long(n) * Co + co) * P;
-      for (int p = 0; p < P; ++p) dst[p] = std::max(src[p] + bias[co], T(0));
+      for (int p = 0; p < P; ++p) dst[p] = std::max(src[p], T(0));
     }
 }
 
