@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/conv.hpp"
 #include "kernels/cpu/conv_direct.hpp"
+#include "kernels/cpu/winograd.hpp"
 
 namespace manet {
 
@@ -44,6 +45,16 @@ Activations<T> ConvLayer<T>::forward(const Activations<T>& in, const StepContext
                                   kh_, kw_);
     return {y_.data(), in.N, output_shape(), in.mask};
   }
+  if (cpu::winograd_applies(in_.C, out_channels_, kh_, kw_, in.mask)) {  // 3x3: 16 multiplies a tile, not 36
+    const int wide = std::max(in_.C, out_channels_);
+    ensure_size(winograd_u_, 16L * in_.C * out_channels_);
+    ensure_size(winograd_ws_, cpu::winograd_workspace<T>(1, wide, wide, in_.H, in_.W));
+    cpu::winograd_weights(winograd_u_.data(), weight_, out_channels_, in_.C);
+    for (int n = 0; n < in.N; ++n)  // one sample at a time measured fastest (its workspace stays in L2)
+      cpu::winograd_conv(y_.data() + n * P * out_channels_, in.data + n * P * in_.C, static_cast<const T*>(nullptr),
+                         winograd_u_.data(), bias_, true, 1, in_.C, out_channels_, in_.H, in_.W, winograd_ws_.data());
+    return {y_.data(), in.N, output_shape(), in.mask};
+  }
   ensure_size(col_, chunk * P * in_.C * kh_ * kw_);
   ensure_size(scratch_, chunk * P * out_channels_);
   for (long n0 = 0; n0 < in.N; n0 += chunk)
@@ -63,13 +74,27 @@ const T* ConvLayer<T>::backward(const T* dy, bool want_dx) {
     return nullptr;
   }
   if (want_dx) ensure_size(dx_, long(N) * P * in_.C);
-  ensure_size(col_, chunk * P * in_.C * kh_ * kw_);  // forward may have taken the direct path
+  ensure_size(col_, chunk * P * in_.C * kh_ * kw_);  // forward may have taken another path
   ensure_size(scratch_, chunk * P * out_channels_);
+  const bool winograd_dx = want_dx && cpu::winograd_applies(in_.C, out_channels_, kh_, kw_, input_.mask);
+  T* const im2col_dx = want_dx && !winograd_dx ? dx_.data() : nullptr;
   for (long n0 = 0; n0 < N; n0 += chunk)
-    cpu::conv_relu_backward(want_dx ? dx_.data() + n0 * P * in_.C : nullptr, dweight_, dbias_, col_.data(),
+    cpu::conv_relu_backward(im2col_dx ? im2col_dx + n0 * P * in_.C : nullptr, dweight_, dbias_, col_.data(),
                             scratch_.data(), dy + n0 * P * out_channels_, y_.data() + n0 * P * out_channels_,
                             input_.data + n0 * P * in_.C, input_.mask ? input_.mask + n0 * P : nullptr, weight_,
                             int(std::min<long>(chunk, N - n0)), in_.C, in_.H, in_.W, out_channels_, kh_, kw_);
+  if (winograd_dx) {  // dx = conv(ReLU'(y) dy, w rotated by 180 degrees, in and out swapped)
+    const int wide = std::max(in_.C, out_channels_);
+    ensure_size(winograd_wt_, long(out_channels_) * in_.C * 9);
+    ensure_size(winograd_u_, 16L * in_.C * out_channels_);
+    ensure_size(winograd_ws_, cpu::winograd_workspace<T>(1, wide, wide, in_.H, in_.W));
+    cpu::adjoint_weights(winograd_wt_.data(), weight_, out_channels_, in_.C);
+    cpu::winograd_weights(winograd_u_.data(), winograd_wt_.data(), in_.C, out_channels_);
+    for (int n = 0; n < N; ++n)
+      cpu::winograd_conv(dx_.data() + n * P * in_.C, dy + n * P * out_channels_, y_.data() + n * P * out_channels_,
+                         winograd_u_.data(), static_cast<const T*>(nullptr), false, 1, out_channels_, in_.C, in_.H,
+                         in_.W, winograd_ws_.data());
+  }
   return want_dx ? dx_.data() : nullptr;
 }
 

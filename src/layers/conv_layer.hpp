@@ -27,6 +27,9 @@ class ConvLayer : public Layer<T> {
   std::vector<T> col_;      // (Ci*kh*kw, chunk*H*W): im2col of one chunk of samples
   std::vector<T> scratch_;  // (Co, chunk*H*W)
   std::vector<T> dx_;       // (N, Ci, H, W)
+  // Winograd F(2x2, 3x3) (winograd.hpp): transformed weights (16, Ci, Co), the adjoint's
+  // weights (Ci, Co, 3, 3), and one sample's workspace.
+  std::vector<T> winograd_u_, winograd_wt_, winograd_ws_;
 };
 
 }  // namespace manet

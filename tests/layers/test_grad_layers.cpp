@@ -50,6 +50,15 @@ TEST(Conv, OneInputChannelTakesTheDirectPath) {
   }
 }
 
+TEST(Conv, EightChannelsAndMoreTakeWinograd) {
+  // 3x3, no mask, C_in and C_out >= 8: forward and the input gradient are winograd.hpp,
+  // the weight gradient im2col + GEMM; even and odd maps (edge tiles half outside).
+  for (MapShape in : {MapShape{8, 4, 6}, MapShape{9, 5, 3}}) {
+    ConvLayer<double> layer("c", in, 8, 3, 3);
+    check_layer(layer, 2, in, nullptr, kTrain, 7);
+  }
+}
+
 TEST(Conv, MaskedPositionsReadAsZero) {
   // The same input with masked positions changed gives the same output.
   ConvLayer<double> layer("c", {1, 1, 5}, 1, 1, 3);

@@ -1,0 +1,160 @@
+#pragma once
+// 3×3 "same" convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray 2016):
+// every 2×2 block of outputs (a tile) comes from a 4×4 patch of the zero-padded input as
+//   Y = Aᵀ [ Σ_c (G g_c Gᵀ) ∘ (Bᵀ d_c B) ] A,
+// 16 multiplies per tile and input channel instead of 36. Across channels and tiles the
+// products are 16 GEMMs, M_ξ (tiles × Cout) = V_ξ (tiles × Cin) · U_ξ (Cin × Cout), one
+// per position ξ of the 4×4 transformed patch. Activations are first laid out channel-last
+// (tile, channel), so both transforms run as vector loops over channels.
+//
+// The same routine gives the input gradient of a 3×3 convolution: dx = conv(g, w'), with
+// w'[ci][co] = w[co][ci] rotated by 180° (adjoint_weights below), and no bias or ReLU.
+#include <algorithm>
+#include <cstdint>
+
+#include "core/blas.hpp"
+
+namespace manet::cpu {
+
+// When Winograd pays: a 3×3 kernel, no key mask, enough channels for the GEMMs and the
+// channel vectors (the first layer, C_in = 1, goes to conv_direct.hpp).
+inline bool winograd_applies(int Ci, int Co, int kh, int kw, const uint8_t* mask) {
+  return kh == 3 && kw == 3 && !mask && Ci >= 8 && Co >= 8;
+}
+
+// Tiles and padded plane of one sample.
+struct WinogradGeometry {
+  int H, W, th, tw, Hp, Wp;
+  WinogradGeometry(int H_, int W_) : H(H_), W(W_), th((H_ + 1) / 2), tw((W_ + 1) / 2), Hp(2 * th + 2), Wp(2 * tw + 2) {}
+  long tiles() const { return long(th) * tw; }
+};
+
+// Workspace (elements) for S samples at a time with Cin -> Cout channels.
+template <class T>
+long winograd_workspace(int S, int Cin, int Cout, int H, int W) {
+  const WinogradGeometry g(H, W);
+  const long T_ = S * g.tiles();
+  return long(S) * g.Hp * g.Wp * Cin + 16 * T_ * Cin + 16 * T_ * Cout + long(S) * H * W * Cout + 4L * Cout;
+}
+
+// U (16, Ci, Co) = G w Gᵀ for w (Co, Ci, 3, 3).
+template <class T>
+void winograd_weights(T* U, const T* w, int Co, int Ci) {
+  for (int co = 0; co < Co; ++co)
+    for (int ci = 0; ci < Ci; ++ci) {
+      const T* g = w + (long(co) * Ci + ci) * 9;
+      T t[4][3];  // G g: G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]
+      for (int j = 0; j < 3; ++j) {
+        t[0][j] = g[j];
+        t[1][j] = T(0.5) * (g[j] + g[3 + j] + g[6 + j]);
+        t[2][j] = T(0.5) * (g[j] - g[3 + j] + g[6 + j]);
+        t[3][j] = g[6 + j];
+      }
+      for (int i = 0; i < 4; ++i) {  // (G g) Gᵀ
+        const T u[4] = {t[i][0], T(0.5) * (t[i][0] + t[i][1] + t[i][2]), T(0.5) * (t[i][0] - t[i][1] + t[i][2]),
+                        t[i][2]};
+        for (int j = 0; j < 4; ++j) U[(long(i * 4 + j) * Ci + ci) * Co + co] = u[j];
+      }
+    }
+}
+
+// The weights of the input gradient: w' (Ci, Co, 3, 3), w'[ci][co][i][j] = w[co][ci][2-i][2-j].
+template <class T>
+void adjoint_weights(T* wt, const T* w, int Co, int Ci) {
+  for (int co = 0; co < Co; ++co)
+    for (int ci = 0; ci < Ci; ++ci)
+      for (int k = 0; k < 9; ++k) wt[(long(ci) * Co + co) * 9 + k] = w[(long(co) * Ci + ci) * 9 + 8 - k];
+}
+
+// y (S, Cout, H, W) = conv3x3(x) [+ bias] [then ReLU], U from winograd_weights. With
+// `gate`, the input is x where gate > 0 and 0 elsewhere (the ReLU's gradient of a layer
+// whose output was gate), read in place.
+template <class T>
+void winograd_conv(T* y, const T* x, const T* gate, const T* U, const T* bias, bool relu, int S, int Cin, int Cout,
+                   int H, int W, T* ws) {
+  const WinogradGeometry g(H, W);
+  const long P = long(H) * W, nt = S * g.tiles();
+  T* xt = ws;                                    // (S, Hp, Wp, Cin), zero borders
+  T* V = xt + long(S) * g.Hp * g.Wp * Cin;       // (16, tiles, Cin)
+  T* M = V + 16 * nt * Cin;                      // (16, tiles, Cout)
+  T* yt = M + 16 * nt * Cout;                    // (S, H, W, Cout)
+  T* spill = yt + S * P * Cout;                  // (4, Cout): outputs of edge tiles past the map
+  std::fill(xt, xt + long(S) * g.Hp * g.Wp * Cin, T(0));
+  for (int s = 0; s < S; ++s)
+    for (int c = 0; c < Cin; ++c) {
+      const T* src = x + (long(s) * Cin + c) * P;
+      const T* gt = gate ? gate + (long(s) * Cin + c) * P : nullptr;
+      for (int h = 0; h < H; ++h) {
+        T* dst = xt + ((long(s) * g.Hp + h + 1) * g.Wp + 1) * Cin + c;
+        for (int w = 0; w < W; ++w) dst[long(w) * Cin] = !gt || gt[h * W + w] > T(0) ? src[h * W + w] : T(0);
+      }
+    }
+  // V = Bᵀ d B, Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+  for (int s = 0; s < S; ++s)
+    for (int i = 0; i < g.th; ++i)
+      for (int j = 0; j < g.tw; ++j) {
+        const long t = (long(s) * g.th + i) * g.tw + j;
+        const T* d[4][4];
+        for (int r = 0; r < 4; ++r)
+          for (int q = 0; q < 4; ++q) d[r][q] = xt + ((long(s) * g.Hp + 2 * i + r) * g.Wp + 2 * j + q) * Cin;
+        T* v[16];
+        for (int k = 0; k < 16; ++k) v[k] = V + (k * nt + t) * Cin;
+#pragma omp simd
+        for (int c = 0; c < Cin; ++c) {
+          T b[4][4];
+          for (int q = 0; q < 4; ++q) {
+            b[0][q] = d[0][q][c] - d[2][q][c];
+            b[1][q] = d[1][q][c] + d[2][q][c];
+            b[2][q] = d[2][q][c] - d[1][q][c];
+            b[3][q] = d[1][q][c] - d[3][q][c];
+          }
+          for (int r = 0; r < 4; ++r) {
+            v[r * 4 + 0][c] = b[r][0] - b[r][2];
+            v[r * 4 + 1][c] = b[r][1] + b[r][2];
+            v[r * 4 + 2][c] = b[r][2] - b[r][1];
+            v[r * 4 + 3][c] = b[r][1] - b[r][3];
+          }
+        }
+      }
+  for (int k = 0; k < 16; ++k)
+    gemm(false, false, int(nt), Cout, Cin, T(1), V + k * nt * Cin, Cin, U + long(k) * Cin * Cout, Cout, T(0),
+         M + k * nt * Cout, Cout);
+  // Y = Aᵀ M A, Aᵀ = [[1,1,1,0],[0,1,-1,-1]], then bias and ReLU; tiles past the map's
+  // edge (odd H or W) write only their inside outputs.
+  for (int s = 0; s < S; ++s)
+    for (int i = 0; i < g.th; ++i)
+      for (int j = 0; j < g.tw; ++j) {
+        const long t = (long(s) * g.th + i) * g.tw + j;
+        const T* m[16];
+        for (int k = 0; k < 16; ++k) m[k] = M + (k * nt + t) * Cout;
+        T* out[2][2];
+        for (int a = 0; a < 2; ++a)
+          for (int b = 0; b < 2; ++b) {
+            const int h = 2 * i + a, w = 2 * j + b;
+            out[a][b] = h < H && w < W ? yt + ((long(s) * H + h) * W + w) * Cout : spill + (a * 2 + b) * Cout;
+          }
+#pragma omp simd
+        for (int co = 0; co < Cout; ++co) {
+          T a0[4], a1[4];
+          for (int q = 0; q < 4; ++q) {
+            a0[q] = m[q][co] + m[4 + q][co] + m[8 + q][co];
+            a1[q] = m[4 + q][co] - m[8 + q][co] - m[12 + q][co];
+          }
+          const T base = bias ? bias[co] : T(0);
+          T o[4] = {base + a0[0] + a0[1] + a0[2], base + a0[1] - a0[2] - a0[3], base + a1[0] + a1[1] + a1[2],
+                    base + a1[1] - a1[2] - a1[3]};
+          for (int k = 0; k < 4; ++k) {
+            if (relu) o[k] = o[k] > T(0) ? o[k] : T(0);
+            out[k / 2][k % 2][co] = o[k];
+          }
+        }
+      }
+  for (int s = 0; s < S; ++s)  // (H, W, Cout) -> (Cout, H, W)
+    for (long p = 0; p < P; ++p) {
+      const T* src = yt + (long(s) * P + p) * Cout;
+      T* dst = y + long(s) * Cout * P + p;
+      for (int co = 0; co < Cout; ++co) dst[co * P] = src[co];
+    }
+}
+
+}  // namespace manet::cpu

@@ -1,0 +1,59 @@
+// Winograd F(2x2, 3x3) (winograd.hpp) against im2col + GEMM (conv.hpp) in float: the
+// forward with bias and ReLU, and the input gradient through the adjoint weights, on even
+// and odd maps.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "kernels/cpu/conv.hpp"
+#include "kernels/cpu/winograd.hpp"
+
+namespace manet::cpu {
+namespace {
+
+std::vector<float> normal(long n, unsigned seed) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> d;
+  std::vector<float> v(n);
+  for (float& x : v) x = d(g);
+  return v;
+}
+
+void compare(int S, int Ci, int Co, int H, int W) {
+  SCOPED_TRACE(testing::Message() << S << "x" << Ci << "x" << H << "x" << W << " -> " << Co);
+  ASSERT_TRUE(winograd_applies(Ci, Co, 3, 3, nullptr));
+  const long P = long(H) * W;
+  const auto x = normal(S * Ci * P, 1), w = normal(long(Co) * Ci * 9, 2), b = normal(Co, 3), dy = normal(S * Co * P, 4);
+  std::vector<float> col(9L * Ci * S * P), scratch(long(Co) * S * P), y_ref(S * Co * P), y(S * Co * P);
+  std::vector<float> ws(winograd_workspace<float>(S, std::max(Ci, Co), std::max(Ci, Co), H, W));
+  std::vector<float> U(16L * Ci * Co), wt(w.size()), Ut(16L * Ci * Co);
+  conv_relu_forward(y_ref.data(), col.data(), scratch.data(), x.data(), nullptr, w.data(), b.data(), S, Ci, H, W, Co,
+                    3, 3);
+  winograd_weights(U.data(), w.data(), Co, Ci);
+  winograd_conv(y.data(), x.data(), static_cast<const float*>(nullptr), U.data(), b.data(), true, S, Ci, Co, H, W,
+                ws.data());
+  const float tol = 1e-5f * std::sqrt(float(9 * Ci));
+  for (long i = 0; i < long(y.size()); ++i) ASSERT_NEAR(y[i], y_ref[i], tol * (1 + std::abs(y_ref[i]))) << i;
+
+  // dx: conv.hpp's backward (col2im of Wᵀ g) against Winograd with the adjoint weights.
+  std::vector<float> dx_ref(S * Ci * P), dx(S * Ci * P), dw(w.size()), db(Co);
+  conv_relu_backward(dx_ref.data(), dw.data(), db.data(), col.data(), scratch.data(), dy.data(), y_ref.data(),
+                     x.data(), nullptr, w.data(), S, Ci, H, W, Co, 3, 3);
+  adjoint_weights(wt.data(), w.data(), Co, Ci);
+  winograd_weights(Ut.data(), wt.data(), Ci, Co);
+  winograd_conv(dx.data(), dy.data(), y.data(), Ut.data(), static_cast<const float*>(nullptr), false, S, Co, Ci, H, W,
+                ws.data());
+  const float tol_dx = 1e-5f * std::sqrt(float(9 * Co));
+  for (long i = 0; i < long(dx.size()); ++i) ASSERT_NEAR(dx[i], dx_ref[i], tol_dx * (1 + std::abs(dx_ref[i]))) << i;
+}
+
+TEST(Winograd, MatchesIm2colAndGemmForwardAndInputGradient) {
+  compare(4, 32, 64, 14, 14);  // the spec example's blocks.2
+  compare(3, 64, 128, 7, 7);   // odd: edge tiles half outside the map
+  compare(2, 8, 16, 5, 12);
+  compare(2, 16, 8, 1, 9);
+}
+
+}  // namespace
+}  // namespace manet::cpu
