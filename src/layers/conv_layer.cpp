@@ -34,6 +34,17 @@ int ConvLayer<T>::chunk_samples(int N) const {
   return int(std::clamp<long>((1L << 19) / per_sample, 1, N));
 }
 
+// Sized for both directions (C_in -> C_out forward, C_out -> C_in for dx). The product
+// buffer starts zeroed and winograd_conv leaves it so.
+template <class T>
+void ConvLayer<T>::ensure_winograd_buffers() {
+  const int wide = std::max(in_.C, out_channels_);
+  ensure_size(winograd_u_, 16L * in_.C * out_channels_);
+  ensure_size(winograd_wt_, long(out_channels_) * in_.C * 9);
+  ensure_size(winograd_ws_, cpu::winograd_workspace<T>(wide, wide, in_.H, in_.W));
+  ensure_size(winograd_m_, cpu::winograd_products<T>(wide, in_.H, in_.W));
+}
+
 template <class T>
 Activations<T> ConvLayer<T>::forward(const Activations<T>& in, const StepContext&) {
   input_ = in;
@@ -46,13 +57,10 @@ Activations<T> ConvLayer<T>::forward(const Activations<T>& in, const StepContext
     return {y_.data(), in.N, output_shape(), in.mask};
   }
   if (cpu::winograd_applies(in_.C, out_channels_, kh_, kw_, in.mask)) {  // 3x3: 16 multiplies a tile, not 36
-    const int wide = std::max(in_.C, out_channels_);
-    ensure_size(winograd_u_, 16L * in_.C * out_channels_);
-    ensure_size(winograd_ws_, cpu::winograd_workspace<T>(1, wide, wide, in_.H, in_.W));
+    ensure_winograd_buffers();
     cpu::winograd_weights(winograd_u_.data(), weight_, out_channels_, in_.C);
-    for (int n = 0; n < in.N; ++n)  // one sample at a time measured fastest (its workspace stays in L2)
-      cpu::winograd_conv(y_.data() + n * P * out_channels_, in.data + n * P * in_.C, static_cast<const T*>(nullptr),
-                         winograd_u_.data(), bias_, true, 1, in_.C, out_channels_, in_.H, in_.W, winograd_ws_.data());
+    cpu::winograd_conv(y_.data(), in.data, static_cast<const T*>(nullptr), winograd_u_.data(), bias_, true, in.N, in_.C,
+                       out_channels_, in_.H, in_.W, winograd_ws_.data(), winograd_m_.data());
     return {y_.data(), in.N, output_shape(), in.mask};
   }
   ensure_size(col_, chunk * P * in_.C * kh_ * kw_);
@@ -84,16 +92,11 @@ const T* ConvLayer<T>::backward(const T* dy, bool want_dx) {
                             input_.data + n0 * P * in_.C, input_.mask ? input_.mask + n0 * P : nullptr, weight_,
                             int(std::min<long>(chunk, N - n0)), in_.C, in_.H, in_.W, out_channels_, kh_, kw_);
   if (winograd_dx) {  // dx = conv(ReLU'(y) dy, w rotated by 180 degrees, in and out swapped)
-    const int wide = std::max(in_.C, out_channels_);
-    ensure_size(winograd_wt_, long(out_channels_) * in_.C * 9);
-    ensure_size(winograd_u_, 16L * in_.C * out_channels_);
-    ensure_size(winograd_ws_, cpu::winograd_workspace<T>(1, wide, wide, in_.H, in_.W));
+    ensure_winograd_buffers();
     cpu::adjoint_weights(winograd_wt_.data(), weight_, out_channels_, in_.C);
     cpu::winograd_weights(winograd_u_.data(), winograd_wt_.data(), in_.C, out_channels_);
-    for (int n = 0; n < N; ++n)
-      cpu::winograd_conv(dx_.data() + n * P * in_.C, dy + n * P * out_channels_, y_.data() + n * P * out_channels_,
-                         winograd_u_.data(), static_cast<const T*>(nullptr), false, 1, out_channels_, in_.C, in_.H,
-                         in_.W, winograd_ws_.data());
+    cpu::winograd_conv(dx_.data(), dy, y_.data(), winograd_u_.data(), static_cast<const T*>(nullptr), false, N,
+                       out_channels_, in_.C, in_.H, in_.W, winograd_ws_.data(), winograd_m_.data());
   }
   return want_dx ? dx_.data() : nullptr;
 }

@@ -18,6 +18,7 @@ class ConvLayer : public Layer<T> {
 
  private:
   int chunk_samples(int N) const;
+  void ensure_winograd_buffers();
   std::string prefix_;
   MapShape in_;
   int out_channels_, kh_, kw_;
@@ -28,8 +29,8 @@ class ConvLayer : public Layer<T> {
   std::vector<T> scratch_;  // (Co, chunk*H*W)
   std::vector<T> dx_;       // (N, Ci, H, W)
   // Winograd F(2x2, 3x3) (winograd.hpp): transformed weights (16, Ci, Co), the adjoint's
-  // weights (Ci, Co, 3, 3), and one sample's workspace.
-  std::vector<T> winograd_u_, winograd_wt_, winograd_ws_;
+  // weights (Ci, Co, 3, 3), one sample's workspace, and the products (kept zero between uses).
+  std::vector<T> winograd_u_, winograd_wt_, winograd_ws_, winograd_m_;
 };
 
 }  // namespace manet

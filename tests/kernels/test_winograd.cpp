@@ -3,6 +3,7 @@
 // and odd maps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -26,13 +27,15 @@ void compare(int S, int Ci, int Co, int H, int W) {
   const long P = long(H) * W;
   const auto x = normal(S * Ci * P, 1), w = normal(long(Co) * Ci * 9, 2), b = normal(Co, 3), dy = normal(S * Co * P, 4);
   std::vector<float> col(9L * Ci * S * P), scratch(long(Co) * S * P), y_ref(S * Co * P), y(S * Co * P);
-  std::vector<float> ws(winograd_workspace<float>(S, std::max(Ci, Co), std::max(Ci, Co), H, W));
+  std::vector<float> ws(winograd_workspace<float>(std::max(Ci, Co), std::max(Ci, Co), H, W));
+  std::vector<float> M(winograd_products<float>(std::max(Ci, Co), H, W), 0.0f);  // zero, and left zero
   std::vector<float> U(16L * Ci * Co), wt(w.size()), Ut(16L * Ci * Co);
   conv_relu_forward(y_ref.data(), col.data(), scratch.data(), x.data(), nullptr, w.data(), b.data(), S, Ci, H, W, Co,
                     3, 3);
   winograd_weights(U.data(), w.data(), Co, Ci);
   winograd_conv(y.data(), x.data(), static_cast<const float*>(nullptr), U.data(), b.data(), true, S, Ci, Co, H, W,
-                ws.data());
+                ws.data(), M.data());
+  EXPECT_EQ(std::count(M.begin(), M.end(), 0.0f), long(M.size()));
   const float tol = 1e-5f * std::sqrt(float(9 * Ci));
   for (long i = 0; i < long(y.size()); ++i) ASSERT_NEAR(y[i], y_ref[i], tol * (1 + std::abs(y_ref[i]))) << i;
 
@@ -43,7 +46,7 @@ void compare(int S, int Ci, int Co, int H, int W) {
   adjoint_weights(wt.data(), w.data(), Co, Ci);
   winograd_weights(Ut.data(), wt.data(), Ci, Co);
   winograd_conv(dx.data(), dy.data(), y.data(), Ut.data(), static_cast<const float*>(nullptr), false, S, Co, Ci, H, W,
-                ws.data());
+                ws.data(), M.data());
   const float tol_dx = 1e-5f * std::sqrt(float(9 * Co));
   for (long i = 0; i < long(dx.size()); ++i) ASSERT_NEAR(dx[i], dx_ref[i], tol_dx * (1 + std::abs(dx_ref[i]))) << i;
 }
