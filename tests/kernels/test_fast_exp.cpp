@@ -35,4 +35,16 @@ TEST(FastExp2, NonPositiveWithinFloatRoundingOfExactExp2) {
   EXPECT_TRUE(std::isnormal(tiny));
 }
 
+TEST(FastLog2, AtLeastOneWithinAFloatUlpOfExactLog2) {
+  double worst = 0;
+  for (int i = 0; i <= 400000; ++i) {  // 1 .. 2^20, geometrically, plus the powers of two
+    const float x = std::exp2(20.0f * float(i) / 400000.0f);
+    const double exact = std::log2(double(x));
+    worst = std::max(worst, std::abs(double(log2_of_at_least_one(x)) - exact) / std::max(1.0, exact));
+  }
+  EXPECT_LT(worst, 1.2e-7);  // float epsilon, relative to max(1, log2 x)
+  EXPECT_EQ(log2_of_at_least_one(1.0f), 0.0f);
+  EXPECT_EQ(log2_of_at_least_one(64.0f), 6.0f);
+}
+
 }  // namespace manet::cpu

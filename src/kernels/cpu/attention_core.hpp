@@ -245,10 +245,13 @@ void attention_head_forward(T* o, T* lse, const T* q, const T* k, const T* v, lo
         sum += s[j];
       }
       inv_sum[r] = T(1) / sum;  // normalisation folded into the product with V
-      lse[p0 + r] = top + std::log2(sum);
+      lse[p0 + r] = top;
+      ws.row_d[p0 + r] = sum;  // row_d is backward's; here it holds the sums for one log2 pass
     }
     block_times_transposed(o + p0, ld, rows, ws.scores, ws.tp, d, dp, Pp, inv_sum);
   }
+#pragma omp simd
+  for (int p = 0; p < P; ++p) lse[p] += log2_of_at_least_one(ws.row_d[p]);
 }
 
 // dq, dk, dv (d, P) are overwritten. o and lse are forward's; do_ is dL/dO. Every (d, P)
