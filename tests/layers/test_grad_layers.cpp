@@ -107,6 +107,13 @@ TEST(Pool, TwoByTwoMaxMatchesTheGeneralPathTiesIncluded) {
   EXPECT_EQ(arg, arg_ref);
   EXPECT_EQ(arg[0], 1);
   EXPECT_EQ(arg[1], 2);
+  // Backward: the 2x2 path writes every dx once (the odd last row and column get 0).
+  std::vector<double> dy(N * C * Po), dx(x.size(), 7.0), dx_ref(x.size(), 7.0);
+  for (std::size_t i = 0; i < dy.size(); ++i) dy[i] = 1.0 + double(i);
+  cpu::pool_backward<double>(dx.data(), dy.data(), arg.data(), nullptr, cpu::PoolKind::max, N, C, H, W, 2, 2);
+  cpu::pool_backward<double>(dx_ref.data(), dy.data(), arg_ref.data(), all.data(), cpu::PoolKind::max, N, C, H, W, 2,
+                             2);
+  EXPECT_EQ(dx, dx_ref);
 }
 
 TEST(Pool, ValidOnlyMaxAvgAndEmptyWindowGivesZero) {
