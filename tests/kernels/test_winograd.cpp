@@ -1,6 +1,6 @@
 // Winograd F(2x2, 3x3) (winograd.hpp) against im2col + GEMM (conv.hpp) in float: the
 // forward with bias and ReLU, and the input gradient through the adjoint weights, on even
-// and odd maps.
+// and odd maps; and the blocked transpose it lays channels out with.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/cpu/conv.hpp"
+#include "kernels/cpu/transpose.hpp"
 #include "kernels/cpu/winograd.hpp"
 
 namespace manet::cpu {
@@ -49,6 +50,20 @@ void compare(int S, int Ci, int Co, int H, int W) {
                 ws.data(), M.data());
   const float tol_dx = 1e-5f * std::sqrt(float(9 * Co));
   for (long i = 0; i < long(dx.size()); ++i) ASSERT_NEAR(dx[i], dx_ref[i], tol_dx * (1 + std::abs(dx_ref[i]))) << i;
+}
+
+TEST(Transpose, BlockedEqualsElementwiseWithAndWithoutGate) {
+  for (auto [rows, cols] : {std::pair{8, 8}, {19, 13}, {5, 30}, {64, 196}}) {
+    const long lds = cols + 3, ldd = rows + 2;
+    const auto src = normal(rows * lds, 5), gate = normal(rows * lds, 6);
+    for (const float* g : {static_cast<const float*>(nullptr), gate.data()}) {
+      std::vector<float> dst(cols * ldd, 9.0f), want(cols * ldd, 9.0f);
+      transpose(dst.data(), ldd, src.data(), lds, rows, cols, g);
+      for (int i = 0; i < rows; ++i)
+        for (int j = 0; j < cols; ++j) want[j * ldd + i] = !g || g[i * lds + j] > 0 ? src[i * lds + j] : 0.0f;
+      EXPECT_EQ(dst, want) << rows << "x" << cols << (g ? " gated" : "");
+    }
+  }
 }
 
 TEST(Winograd, MatchesIm2colAndGemmForwardAndInputGradient) {

@@ -85,9 +85,10 @@ void block_scores(T* out, const T* a, const T* B, const T* bias, int d, int Pp) 
 }
 
 // out (d, Pp) += a Bblk: out[k][q] += Σ_r a[k][r] Bblk[r][q]; a is a (d, Pp) panel
-// offset to the block's first column, Bblk is (R, Pp).
+// offset to the block's first column, Bblk is (R, Pp). With first, out = a Bblk (the
+// first block of a sum: no zeroed panel to read).
 template <class T>
-void block_rank_update(T* out, const T* a, const T* Bblk, int d, int Pp) {
+void block_rank_update(T* out, const T* a, const T* Bblk, int d, int Pp, bool first = false) {
   using V = typename Lanes<T>::V;
   constexpr int W = Lanes<T>::W, R = kQueryBlock;
   int q = 0;
@@ -99,7 +100,7 @@ void block_rank_update(T* out, const T* a, const T* Bblk, int d, int Pp) {
     }
     for (int k = 0; k < d; ++k) {
       T* ok = out + long(k) * Pp + q;
-      V o0 = load_v(ok), o1 = load_v(ok + W);
+      V o0 = first ? V{} : load_v(ok), o1 = first ? V{} : load_v(ok + W);
       const T* ak = a + long(k) * Pp;
       for (int r = 0; r < R; ++r) {
         o0 += ak[r] * b[r][0];
@@ -114,7 +115,7 @@ void block_rank_update(T* out, const T* a, const T* Bblk, int d, int Pp) {
     for (int r = 0; r < R; ++r) b[r] = load_v(Bblk + long(r) * Pp + q);
     for (int k = 0; k < d; ++k) {
       T* ok = out + long(k) * Pp + q;
-      V o0 = load_v(ok);
+      V o0 = first ? V{} : load_v(ok);
       const T* ak = a + long(k) * Pp;
       for (int r = 0; r < R; ++r) o0 += ak[r] * b[r];
       store_v(ok, o0);
@@ -267,8 +268,6 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
   to_panel(ws.dop, do_, ld, d, P, Pp);
   const int dp = padded_positions(d, Lanes<T>::W);
   to_transposed_panel(ws.tp, k, ld, d, P, Pp, dp);
-  std::fill(ws.dkp, ws.dkp + long(d) * Pp, T(0));
-  std::fill(ws.dvp, ws.dvp + long(d) * Pp, T(0));
   fill_bias(ws.bias, key_mask, P, Pp);
   std::fill(ws.zeros, ws.zeros + Pp, T(0));
   std::fill(ws.row_d, ws.row_d + P, T(0));
@@ -294,8 +293,8 @@ void attention_head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const 
         ds[j] = a[j] * (ds[j] - dp);
       }
     }
-    block_rank_update(ws.dvp, ws.dop + p0, ws.scores, d, Pp);   // dV += dO A
-    block_rank_update(ws.dkp, ws.qp + p0, ws.dscores, d, Pp);   // dK += (Q log2e/√d) dS
+    block_rank_update(ws.dvp, ws.dop + p0, ws.scores, d, Pp, p0 == 0);   // dV += dO A
+    block_rank_update(ws.dkp, ws.qp + p0, ws.dscores, d, Pp, p0 == 0);   // dK += (Q log2e/√d) dS
     block_times_transposed(dq + p0, ld, rows, ws.dscores, ws.tp, d, dp, Pp, scales);  // dQ = K dSᵀ/√d
   }
   for (int c = 0; c < d; ++c)  // masked keys: exactly 0 (their weights were ~2e-38, not 0)

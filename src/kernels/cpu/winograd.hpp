@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "core/blas.hpp"
+#include "kernels/cpu/transpose.hpp"
 
 namespace manet::cpu {
 
@@ -90,18 +91,8 @@ void winograd_conv(T* y, const T* x, const T* gate, const T* U, const T* bias, b
   for (int n = 0; n < N; ++n) {
     const T* xn = x + long(n) * Cin * P;
     const T* gn = gate ? gate + long(n) * Cin * P : nullptr;
-    for (int c = 0; c < Cin; ++c) {
-      const T* src = xn + c * P;
-      for (int h = 0; h < H; ++h) {
-        T* dst = xt + (long(h + 1) * g.Wp + 1) * Cin + c;
-        if (gn) {
-          const T* gt = gn + c * P + h * W;
-          for (int w = 0; w < W; ++w) dst[long(w) * Cin] = gt[w] > T(0) ? src[h * W + w] : T(0);
-        } else {
-          for (int w = 0; w < W; ++w) dst[long(w) * Cin] = src[h * W + w];
-        }
-      }
-    }
+    for (int h = 0; h < H; ++h)  // row h of every channel, (Cin, W) -> (W, Cin)
+      transpose(xt + (long(h + 1) * g.Wp + 1) * Cin, Cin, xn + h * W, P, Cin, W, gn ? gn + h * W : nullptr);
     // V = Bᵀ d B, Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
     for (int i = 0; i < g.th; ++i)
       for (int j = 0; j < g.tw; ++j) {
@@ -162,8 +153,7 @@ void winograd_conv(T* y, const T* x, const T* gate, const T* U, const T* bias, b
         }
       }
     T* yn = y + long(n) * Cout * P;
-    for (int co = 0; co < Cout; ++co)  // (H, W, Cout) -> (Cout, H, W)
-      for (long p = 0; p < P; ++p) yn[co * P + p] = yt[p * Cout + co];
+    transpose(yn, P, yt, Cout, int(P), Cout);  // (H·W, Cout) -> (Cout, H·W)
   }
 }
 
