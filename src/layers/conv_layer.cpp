@@ -8,6 +8,12 @@
 
 namespace manet {
 
+namespace {
+// Samples whose tiles make one GEMM of the Winograd weight gradient (K = 4 x 49 tiles for
+// a 14 x 14 map).
+constexpr int kWinogradGradSamples = 4;
+}  // namespace
+
 template <class T>
 ConvLayer<T>::ConvLayer(std::string prefix, MapShape in, int out_channels, int kernel_h, int kernel_w)
     : prefix_(std::move(prefix)), in_(in), out_channels_(out_channels), kh_(kernel_h), kw_(kernel_w) {}
@@ -82,16 +88,23 @@ const T* ConvLayer<T>::backward(const T* dy, bool want_dx) {
     return nullptr;
   }
   if (want_dx) ensure_size(dx_, long(N) * P * in_.C);
-  ensure_size(col_, chunk * P * in_.C * kh_ * kw_);  // forward may have taken another path
-  ensure_size(scratch_, chunk * P * out_channels_);
-  const bool winograd_dx = want_dx && cpu::winograd_applies(in_.C, out_channels_, kh_, kw_, input_.mask);
-  T* const im2col_dx = want_dx && !winograd_dx ? dx_.data() : nullptr;
-  for (long n0 = 0; n0 < N; n0 += chunk)
-    cpu::conv_relu_backward(im2col_dx ? im2col_dx + n0 * P * in_.C : nullptr, dweight_, dbias_, col_.data(),
-                            scratch_.data(), dy + n0 * P * out_channels_, y_.data() + n0 * P * out_channels_,
-                            input_.data + n0 * P * in_.C, input_.mask ? input_.mask + n0 * P : nullptr, weight_,
-                            int(std::min<long>(chunk, N - n0)), in_.C, in_.H, in_.W, out_channels_, kh_, kw_);
-  if (winograd_dx) {  // dx = conv(ReLU'(y) dy, w rotated by 180 degrees, in and out swapped)
+  if (!cpu::winograd_applies(in_.C, out_channels_, kh_, kw_, input_.mask)) {
+    ensure_size(col_, chunk * P * in_.C * kh_ * kw_);  // forward may have taken another path
+    ensure_size(scratch_, chunk * P * out_channels_);
+    for (long n0 = 0; n0 < N; n0 += chunk)
+      cpu::conv_relu_backward(want_dx ? dx_.data() + n0 * P * in_.C : nullptr, dweight_, dbias_, col_.data(),
+                              scratch_.data(), dy + n0 * P * out_channels_, y_.data() + n0 * P * out_channels_,
+                              input_.data + n0 * P * in_.C, input_.mask ? input_.mask + n0 * P : nullptr, weight_,
+                              int(std::min<long>(chunk, N - n0)), in_.C, in_.H, in_.W, out_channels_, kh_, kw_);
+    return want_dx ? dx_.data() : nullptr;
+  }
+  // Winograd: the weight and bias gradients in the transformed domain, then (wanted) dx =
+  // conv(ReLU'(y) dy, w rotated by 180 degrees, in and out swapped).
+  ensure_size(winograd_gw_, cpu::winograd_weight_grad_workspace<T>(kWinogradGradSamples, in_.C, out_channels_, in_.H,
+                                                                    in_.W));
+  cpu::winograd_weight_grad(dweight_, dbias_, input_.data, dy, y_.data(), N, in_.C, out_channels_, in_.H, in_.W,
+                            kWinogradGradSamples, winograd_gw_.data());
+  if (want_dx) {
     ensure_winograd_buffers();
     cpu::adjoint_weights(winograd_wt_.data(), weight_, out_channels_, in_.C);
     cpu::winograd_weights(winograd_u_.data(), winograd_wt_.data(), in_.C, out_channels_);

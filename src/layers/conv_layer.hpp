@@ -29,8 +29,9 @@ class ConvLayer : public Layer<T> {
   std::vector<T> scratch_;  // (Co, chunk*H*W)
   std::vector<T> dx_;       // (N, Ci, H, W)
   // Winograd F(2x2, 3x3) (winograd.hpp): transformed weights (16, Ci, Co), the adjoint's
-  // weights (Ci, Co, 3, 3), one sample's workspace, and the products (kept zero between uses).
-  std::vector<T> winograd_u_, winograd_wt_, winograd_ws_, winograd_m_;
+  // weights (Ci, Co, 3, 3), one sample's workspace, the products (kept zero between uses),
+  // and the weight gradient's workspace.
+  std::vector<T> winograd_u_, winograd_wt_, winograd_ws_, winograd_m_, winograd_gw_;
 };
 
 }  // namespace manet

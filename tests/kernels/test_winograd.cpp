@@ -1,6 +1,7 @@
 // Winograd F(2x2, 3x3) (winograd.hpp) against im2col + GEMM (conv.hpp) in float: the
-// forward with bias and ReLU, and the input gradient through the adjoint weights, on even
-// and odd maps; and the blocked transpose it lays channels out with.
+// forward with bias and ReLU, the input gradient through the adjoint weights, and the
+// weight and bias gradients, on even and odd maps; and the blocked transpose it lays
+// channels out with.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -50,6 +51,16 @@ void compare(int S, int Ci, int Co, int H, int W) {
                 ws.data(), M.data());
   const float tol_dx = 1e-5f * std::sqrt(float(9 * Co));
   for (long i = 0; i < long(dx.size()); ++i) ASSERT_NEAR(dx[i], dx_ref[i], tol_dx * (1 + std::abs(dx_ref[i]))) << i;
+
+  // dweight, dbias (they accumulate onto what is there), 3 samples per GEMM.
+  std::vector<float> dw2(w.size(), 0.25f), db2(Co, 0.25f);
+  for (float& v : dw) v += 0.25f;
+  for (float& v : db) v += 0.25f;
+  std::vector<float> gws(winograd_weight_grad_workspace<float>(3, Ci, Co, H, W));
+  winograd_weight_grad(dw2.data(), db2.data(), x.data(), dy.data(), y.data(), S, Ci, Co, H, W, 3, gws.data());
+  const float tol_w = 1e-5f * std::sqrt(float(S * P));
+  for (std::size_t i = 0; i < dw.size(); ++i) ASSERT_NEAR(dw2[i], dw[i], tol_w * (1 + std::abs(dw[i]))) << "dw " << i;
+  for (int i = 0; i < Co; ++i) ASSERT_NEAR(db2[i], db[i], tol_w * (1 + std::abs(db[i]))) << "db " << i;
 }
 
 TEST(Transpose, BlockedEqualsElementwiseWithAndWithoutGate) {
@@ -66,8 +77,8 @@ TEST(Transpose, BlockedEqualsElementwiseWithAndWithoutGate) {
   }
 }
 
-TEST(Winograd, MatchesIm2colAndGemmForwardAndInputGradient) {
-  compare(4, 32, 64, 14, 14);  // the spec example's blocks.2
+TEST(Winograd, MatchesIm2colAndGemmForwardAndAllGradients) {
+  compare(8, 32, 64, 14, 14);  // the spec example's blocks.2
   compare(3, 64, 128, 7, 7);   // odd: edge tiles half outside the map
   compare(2, 8, 16, 5, 12);
   compare(2, 16, 8, 1, 9);

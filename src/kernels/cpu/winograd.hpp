@@ -71,6 +71,38 @@ void adjoint_weights(T* wt, const T* w, int Co, int Ci) {
       for (int k = 0; k < 9; ++k) wt[(long(ci) * Co + co) * 9 + k] = w[(long(co) * Ci + ci) * 9 + 8 - k];
 }
 
+// V[ξ][t0 + tile][c] = (Bᵀ d B)[ξ] for every tile of one padded channel-last plane xt,
+// Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]; V is (16, ld_tiles, Cin).
+template <class T>
+void winograd_input_transform(T* V, long ld_tiles, long t0, const T* xt, const WinogradGeometry& g, int Cin) {
+  const long nt = ld_tiles;
+  for (int i = 0; i < g.th; ++i)
+    for (int j = 0; j < g.tw; ++j) {
+      const long t = t0 + long(i) * g.tw + j;
+      const T* d[4][4];
+      for (int r = 0; r < 4; ++r)
+        for (int q = 0; q < 4; ++q) d[r][q] = xt + (long(2 * i + r) * g.Wp + 2 * j + q) * Cin;
+      T* v[16];
+      for (int k = 0; k < 16; ++k) v[k] = V + (k * nt + t) * Cin;
+#pragma omp simd
+      for (int c = 0; c < Cin; ++c) {
+        T b[4][4];
+        for (int q = 0; q < 4; ++q) {
+          b[0][q] = d[0][q][c] - d[2][q][c];
+          b[1][q] = d[1][q][c] + d[2][q][c];
+          b[2][q] = d[2][q][c] - d[1][q][c];
+          b[3][q] = d[1][q][c] - d[3][q][c];
+        }
+        for (int r = 0; r < 4; ++r) {
+          v[r * 4 + 0][c] = b[r][0] - b[r][2];
+          v[r * 4 + 1][c] = b[r][1] + b[r][2];
+          v[r * 4 + 2][c] = b[r][2] - b[r][1];
+          v[r * 4 + 3][c] = b[r][1] - b[r][3];
+        }
+      }
+    }
+}
+
 // y (N, Cout, H, W) = conv3x3(x) [+ bias] [then ReLU], U from winograd_weights. With
 // `gate`, the input is x where gate > 0 and 0 elsewhere (the ReLU's gradient of a layer
 // whose output was gate), read in place. Samples go one at a time (their workspace stays
@@ -93,32 +125,7 @@ void winograd_conv(T* y, const T* x, const T* gate, const T* U, const T* bias, b
     const T* gn = gate ? gate + long(n) * Cin * P : nullptr;
     for (int h = 0; h < H; ++h)  // row h of every channel, (Cin, W) -> (W, Cin)
       transpose(xt + (long(h + 1) * g.Wp + 1) * Cin, Cin, xn + h * W, P, Cin, W, gn ? gn + h * W : nullptr);
-    // V = Bᵀ d B, Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
-    for (int i = 0; i < g.th; ++i)
-      for (int j = 0; j < g.tw; ++j) {
-        const long t = long(i) * g.tw + j;
-        const T* d[4][4];
-        for (int r = 0; r < 4; ++r)
-          for (int q = 0; q < 4; ++q) d[r][q] = xt + (long(2 * i + r) * g.Wp + 2 * j + q) * Cin;
-        T* v[16];
-        for (int k = 0; k < 16; ++k) v[k] = V + (k * nt + t) * Cin;
-#pragma omp simd
-        for (int c = 0; c < Cin; ++c) {
-          T b[4][4];
-          for (int q = 0; q < 4; ++q) {
-            b[0][q] = d[0][q][c] - d[2][q][c];
-            b[1][q] = d[1][q][c] + d[2][q][c];
-            b[2][q] = d[2][q][c] - d[1][q][c];
-            b[3][q] = d[1][q][c] - d[3][q][c];
-          }
-          for (int r = 0; r < 4; ++r) {
-            v[r * 4 + 0][c] = b[r][0] - b[r][2];
-            v[r * 4 + 1][c] = b[r][1] + b[r][2];
-            v[r * 4 + 2][c] = b[r][2] - b[r][1];
-            v[r * 4 + 3][c] = b[r][1] - b[r][3];
-          }
-        }
-      }
+    winograd_input_transform(V, nt, 0, xt, g, Cin);
     for (int k = 0; k < 16; ++k)
       gemm(false, false, int(nt), Cout, Cin, T(1), V + k * nt * Cin, Cin, U + long(k) * Cin * Cout, Cout, T(1),
            M + k * nt * Cout, Cout);
@@ -155,6 +162,92 @@ void winograd_conv(T* y, const T* x, const T* gate, const T* U, const T* bias, b
     T* yn = y + long(n) * Cout * P;
     transpose(yn, P, yt, Cout, int(P), Cout);  // (H·W, Cout) -> (Cout, H·W)
   }
+}
+
+// Workspace (elements) of winograd_weight_grad, S samples per GEMM.
+template <class T>
+long winograd_weight_grad_workspace(int S, int Cin, int Cout, int H, int W) {
+  const WinogradGeometry g(H, W);
+  const long K = S * g.tiles();
+  return long(g.Hp) * g.Wp * Cin + 16 * K * Cin + long(H) * W * Cout + 16 * K * Cout + 16L * Cin * Cout + Cout;
+}
+
+// dweight (Cout, Cin, 3, 3) and dbias (Cout) accumulate the gradients of
+// y = ReLU(conv3x3(x) + b) given dy. With g = dy where y > 0 (0 elsewhere and past the
+// map's edge), each tile's dM = A g Aᵀ, dU_ξ = Σ_tiles V_ξᵀ dM_ξ (16 GEMMs over S samples'
+// tiles at a time), and dW = Gᵀ dU G: the adjoint of forward, 16 multiplies per tile
+// and channel pair instead of im2col's 36.
+template <class T>
+void winograd_weight_grad(T* dweight, T* dbias, const T* x, const T* dy, const T* y, int N, int Cin, int Cout, int H,
+                          int W, int S, T* ws) {
+  const WinogradGeometry g(H, W);
+  const long P = long(H) * W, nt = g.tiles(), K = S * nt;
+  T* xt = ws;                           // (Hp, Wp, Cin), zero borders
+  T* V = xt + long(g.Hp) * g.Wp * Cin;  // (16, K, Cin)
+  T* gt = V + 16 * K * Cin;             // (H, W, Cout): one sample's g, channel-last
+  T* dM = gt + P * Cout;                // (16, K, Cout)
+  T* dU = dM + 16 * K * Cout;           // (16, Cin, Cout)
+  T* zeros = dU + 16L * Cin * Cout;     // (Cout): g past the map's edge
+  std::fill(xt, xt + long(g.Hp) * g.Wp * Cin, T(0));
+  std::fill(dU, dU + 16L * Cin * Cout + Cout, T(0));
+  for (int n0 = 0; n0 < N; n0 += S) {
+    const int count = std::min(S, N - n0);
+    for (int s = 0; s < count; ++s) {
+      const long n = n0 + s;
+      for (int h = 0; h < H; ++h)
+        transpose(xt + (long(h + 1) * g.Wp + 1) * Cin, Cin, x + n * Cin * P + h * W, P, Cin, W);
+      winograd_input_transform(V, K, s * nt, xt, g, Cin);
+      transpose(gt, Cout, dy + n * Cout * P, P, Cout, int(P), y + n * Cout * P);
+      for (long p = 0; p < P; ++p)
+#pragma omp simd
+        for (int co = 0; co < Cout; ++co) dbias[co] += gt[p * Cout + co];
+      for (int i = 0; i < g.th; ++i)  // dM = A g Aᵀ, A = [[1,0],[1,1],[1,-1],[0,-1]]
+        for (int j = 0; j < g.tw; ++j) {
+          const long t = s * nt + long(i) * g.tw + j;
+          const T* yv[2][2];
+          for (int a = 0; a < 2; ++a)
+            for (int b = 0; b < 2; ++b) {
+              const int h = 2 * i + a, w = 2 * j + b;
+              yv[a][b] = h < H && w < W ? gt + (long(h) * W + w) * Cout : zeros;
+            }
+          T* m[16];
+          for (int k = 0; k < 16; ++k) m[k] = dM + (k * K + t) * Cout;
+#pragma omp simd
+          for (int co = 0; co < Cout; ++co) {
+            T e[4][2];
+            for (int b = 0; b < 2; ++b) {
+              const T y0 = yv[0][b][co], y1 = yv[1][b][co];
+              e[0][b] = y0, e[1][b] = y0 + y1, e[2][b] = y0 - y1, e[3][b] = -y1;
+            }
+            for (int r = 0; r < 4; ++r) {
+              m[r * 4 + 0][co] = e[r][0];
+              m[r * 4 + 1][co] = e[r][0] + e[r][1];
+              m[r * 4 + 2][co] = e[r][0] - e[r][1];
+              m[r * 4 + 3][co] = -e[r][1];
+            }
+          }
+        }
+    }
+    for (int k = 0; k < 16; ++k)
+      gemm(true, false, Cin, Cout, int(count * nt), T(1), V + k * K * Cin, Cin, dM + k * K * Cout, Cout, T(1),
+           dU + long(k) * Cin * Cout, Cout);
+  }
+  for (int ci = 0; ci < Cin; ++ci)  // dW = Gᵀ dU G, G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]]
+    for (int co = 0; co < Cout; ++co) {
+      T u[4][4], t[3][4];
+      for (int k = 0; k < 16; ++k) u[k / 4][k % 4] = dU[(long(k) * Cin + ci) * Cout + co];
+      for (int q = 0; q < 4; ++q) {
+        t[0][q] = u[0][q] + T(0.5) * (u[1][q] + u[2][q]);
+        t[1][q] = T(0.5) * (u[1][q] - u[2][q]);
+        t[2][q] = T(0.5) * (u[1][q] + u[2][q]) + u[3][q];
+      }
+      T* dw = dweight + (long(co) * Cin + ci) * 9;
+      for (int i = 0; i < 3; ++i) {
+        dw[i * 3 + 0] += t[i][0] + T(0.5) * (t[i][1] + t[i][2]);
+        dw[i * 3 + 1] += T(0.5) * (t[i][1] - t[i][2]);
+        dw[i * 3 + 2] += T(0.5) * (t[i][1] + t[i][2]) + t[i][3];
+      }
+    }
 }
 
 }  // namespace manet::cpu
