@@ -8,7 +8,10 @@
 // (tile, channel), so both transforms run as vector loops over channels.
 //
 // The same routine gives the input gradient of a 3×3 convolution: dx = conv(g, w'), with
-// w'[ci][co] = w[co][ci] rotated by 180° (adjoint_weights below), and no bias or ReLU.
+// w'[ci][co] = w[co][ci] rotated by 180° (adjoint_weights below), and no bias or ReLU;
+// winograd_weight_grad gives the weight and bias gradients through the transposed
+// transforms. Each transform only adds and halves, so the results differ from a direct
+// sum by float rounding (the tests hold them to 1e-5 relative against im2col + GEMM).
 #include <algorithm>
 #include <cstdint>
 
