@@ -47,8 +47,8 @@ void ConvLayer<T>::ensure_winograd_buffers() {
   const int wide = std::max(in_.C, out_channels_);
   ensure_size(winograd_u_, 16L * in_.C * out_channels_);
   ensure_size(winograd_wt_, long(out_channels_) * in_.C * 9);
-  ensure_size(winograd_ws_, cpu::winograd_workspace<T>(wide, wide, in_.H, in_.W));
-  ensure_size(winograd_m_, cpu::winograd_products<T>(wide, in_.H, in_.W));
+  ensure_size(winograd_ws_, cpu::winograd_workspace(wide, wide, in_.H, in_.W));
+  ensure_size(winograd_m_, cpu::winograd_products(wide, in_.H, in_.W));
 }
 
 template <class T>
@@ -100,8 +100,8 @@ const T* ConvLayer<T>::backward(const T* dy, bool want_dx) {
   }
   // Winograd: the weight and bias gradients in the transformed domain, then (wanted) dx =
   // conv(ReLU'(y) dy, w rotated by 180 degrees, in and out swapped).
-  ensure_size(winograd_gw_, cpu::winograd_weight_grad_workspace<T>(kWinogradGradSamples, in_.C, out_channels_, in_.H,
-                                                                    in_.W));
+  ensure_size(winograd_gw_,
+              cpu::winograd_weight_grad_workspace(kWinogradGradSamples, in_.C, out_channels_, in_.H, in_.W));
   cpu::winograd_weight_grad(dweight_, dbias_, input_.data, dy, y_.data(), N, in_.C, out_channels_, in_.H, in_.W,
                             kWinogradGradSamples, winograd_gw_.data());
   if (want_dx) {

@@ -94,8 +94,8 @@ void prepare_text(const PrepareOptions& o) {
   for (int k = 0; k < K; ++k)
     std::printf("%s %d %s %ld/%ld", k ? ";" : "", k, corpus.class_names[k].c_str(), ntrain[k], ntest[k]);
   long suffix_ids = 0, suffix_uses = 0;
-  for (long i = 2; i < vocab.size(); ++i) suffix_ids += vocab.token(i).starts_with("<unk:");
-  for (const int64_t id : test.ids) suffix_uses += id >= vocab.size() - suffix_ids;
+  for (long i = 0; i < vocab.size(); ++i) suffix_ids += vocab.is_ending(i);
+  for (const int64_t id : test.ids) suffix_uses += vocab.is_ending(id);
   std::printf("\nvocabulary %ld ids (0 = padding, 1 = unknown, tokens seen >= %d times in train", vocab.size(),
               min_count);
   if (oov_suffix > 0) std::printf(", %ld rare-word endings of %d bytes", suffix_ids, oov_suffix);

@@ -102,6 +102,8 @@ std::string Vocabulary::serialize() const {
   return s;
 }
 
+bool Vocabulary::is_ending(int64_t id) const { return token(id).starts_with(kSuffixPrefix); }
+
 int64_t Vocabulary::id(const std::string& token) const {
   if (const auto it = ids_.find(token); it != ids_.end()) return it->second;
   const std::string s = suffix_token(token, suffix_len_);

@@ -36,6 +36,7 @@ class Vocabulary {
   std::vector<int64_t> encode(std::string_view text, int seq_len) const;
   long size() const { return long(tokens_.size()); }
   int suffix_len() const { return suffix_len_; }
+  bool is_ending(int64_t id) const;  // a rare word's stand-in ("<unk:ase>")
   const std::string& token(int64_t id) const { return tokens_.at(std::size_t(id)); }
   std::string serialize() const;
 

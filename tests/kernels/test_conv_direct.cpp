@@ -2,28 +2,23 @@
 // in float, on shapes whose rows end inside a vector and on the Fashion-MNIST one.
 #include <gtest/gtest.h>
 
-#include <random>
 #include <vector>
 
 #include "kernels/cpu/conv.hpp"
+#include "kernels/normal_values.hpp"
 #include "kernels/cpu/conv_direct.hpp"
 
 namespace manet::cpu {
 namespace {
 
-std::vector<float> normal(long n, unsigned seed) {
-  std::mt19937 g(seed);
-  std::normal_distribution<float> d;
-  std::vector<float> v(n);
-  for (float& x : v) x = d(g);
-  return v;
-}
+using manet::testing::normal_values;
 
 void compare(int N, int H, int W, int Co, int kh, int kw) {
-  SCOPED_TRACE(testing::Message() << N << "x" << H << "x" << W << " -> " << Co << ", kernel " << kh << "x" << kw);
+  SCOPED_TRACE(::testing::Message() << N << "x" << H << "x" << W << " -> " << Co << ", kernel " << kh << "x" << kw);
   ASSERT_TRUE(direct_conv_applies(1, kh, kw, nullptr));
   const long P = long(H) * W, out = long(N) * Co * P;
-  const auto x = normal(N * P, 1), w = normal(long(Co) * kh * kw, 2), b = normal(Co, 3), dy = normal(out, 4);
+  const auto x = normal_values(N * P, 1), w = normal_values(long(Co) * kh * kw, 2);
+  const auto b = normal_values(Co, 3), dy = normal_values(out, 4);
   std::vector<float> col(long(kh) * kw * N * P), scratch(Co * N * P), y_ref(out), y(out);
   std::vector<float> xp(direct_conv_workspace<float>(N, H, W, kh, kw));
   conv_relu_forward(y_ref.data(), col.data(), scratch.data(), x.data(), nullptr, w.data(), b.data(), N, 1, H, W, Co,

@@ -5,32 +5,27 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <random>
 #include <vector>
 
 #include "kernels/cpu/conv.hpp"
+#include "kernels/normal_values.hpp"
 #include "kernels/cpu/transpose.hpp"
 #include "kernels/cpu/winograd.hpp"
 
 namespace manet::cpu {
 namespace {
 
-std::vector<float> normal(long n, unsigned seed) {
-  std::mt19937 g(seed);
-  std::normal_distribution<float> d;
-  std::vector<float> v(n);
-  for (float& x : v) x = d(g);
-  return v;
-}
+using manet::testing::normal_values;
 
 void compare(int S, int Ci, int Co, int H, int W) {
-  SCOPED_TRACE(testing::Message() << S << "x" << Ci << "x" << H << "x" << W << " -> " << Co);
+  SCOPED_TRACE(::testing::Message() << S << "x" << Ci << "x" << H << "x" << W << " -> " << Co);
   ASSERT_TRUE(winograd_applies(Ci, Co, 3, 3, nullptr));
   const long P = long(H) * W;
-  const auto x = normal(S * Ci * P, 1), w = normal(long(Co) * Ci * 9, 2), b = normal(Co, 3), dy = normal(S * Co * P, 4);
+  const auto x = normal_values(S * Ci * P, 1), w = normal_values(long(Co) * Ci * 9, 2);
+  const auto b = normal_values(Co, 3), dy = normal_values(S * Co * P, 4);
   std::vector<float> col(9L * Ci * S * P), scratch(long(Co) * S * P), y_ref(S * Co * P), y(S * Co * P);
-  std::vector<float> ws(winograd_workspace<float>(std::max(Ci, Co), std::max(Ci, Co), H, W));
-  std::vector<float> M(winograd_products<float>(std::max(Ci, Co), H, W), 0.0f);  // zero, and left zero
+  std::vector<float> ws(winograd_workspace(std::max(Ci, Co), std::max(Ci, Co), H, W));
+  std::vector<float> M(winograd_products(std::max(Ci, Co), H, W), 0.0f);  // zero, and left zero
   std::vector<float> U(16L * Ci * Co), wt(w.size()), Ut(16L * Ci * Co);
   conv_relu_forward(y_ref.data(), col.data(), scratch.data(), x.data(), nullptr, w.data(), b.data(), S, Ci, H, W, Co,
                     3, 3);
@@ -56,7 +51,7 @@ void compare(int S, int Ci, int Co, int H, int W) {
   std::vector<float> dw2(w.size(), 0.25f), db2(Co, 0.25f);
   for (float& v : dw) v += 0.25f;
   for (float& v : db) v += 0.25f;
-  std::vector<float> gws(winograd_weight_grad_workspace<float>(3, Ci, Co, H, W));
+  std::vector<float> gws(winograd_weight_grad_workspace(3, Ci, Co, H, W));
   winograd_weight_grad(dw2.data(), db2.data(), x.data(), dy.data(), y.data(), S, Ci, Co, H, W, 3, gws.data());
   const float tol_w = 1e-5f * std::sqrt(float(S * P));
   for (std::size_t i = 0; i < dw.size(); ++i) ASSERT_NEAR(dw2[i], dw[i], tol_w * (1 + std::abs(dw[i]))) << "dw " << i;
@@ -66,7 +61,7 @@ void compare(int S, int Ci, int Co, int H, int W) {
 TEST(Transpose, BlockedEqualsElementwiseWithAndWithoutGate) {
   for (auto [rows, cols] : {std::pair{8, 8}, {19, 13}, {5, 30}, {64, 196}}) {
     const long lds = cols + 3, ldd = rows + 2;
-    const auto src = normal(rows * lds, 5), gate = normal(rows * lds, 6);
+    const auto src = normal_values(rows * lds, 5), gate = normal_values(rows * lds, 6);
     for (const float* g : {static_cast<const float*>(nullptr), gate.data()}) {
       std::vector<float> dst(cols * ldd, 9.0f), want(cols * ldd, 9.0f);
       transpose(dst.data(), ldd, src.data(), lds, rows, cols, g);

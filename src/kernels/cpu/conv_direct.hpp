@@ -117,7 +117,7 @@ void direct_backward(T* dweight, T* dbias, T* xp, const T* dy, const T* y, const
   }
 }
 
-template <class T, class F>
+template <class F>
 void with_kernel(int kh, int kw, F f) {
   switch (kh * 10 + kw) {
     case 11: return f.template operator()<1, 1>();
@@ -138,7 +138,7 @@ void with_kernel(int kh, int kw, F f) {
 template <class T>
 void direct_conv_relu_forward(T* y, T* xp, const T* x, const T* weight, const T* bias, int N, int H, int W, int Co,
                               int kh, int kw) {
-  detail::with_kernel<T>(kh, kw, [&]<int KH, int KW>() {
+  detail::with_kernel(kh, kw, [&]<int KH, int KW>() {
     detail::direct_forward<T, KH, KW>(y, xp, x, weight, bias, N, H, W, Co);
   });
 }
@@ -147,7 +147,7 @@ void direct_conv_relu_forward(T* y, T* xp, const T* x, const T* weight, const T*
 template <class T>
 void direct_conv_relu_backward(T* dweight, T* dbias, T* xp, const T* dy, const T* y, const T* x, int N, int H, int W,
                                int Co, int kh, int kw) {
-  detail::with_kernel<T>(kh, kw, [&]<int KH, int KW>() {
+  detail::with_kernel(kh, kw, [&]<int KH, int KW>() {
     detail::direct_backward<T, KH, KW>(dweight, dbias, xp, dy, y, x, N, H, W, Co);
   });
 }

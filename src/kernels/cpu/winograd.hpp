@@ -35,13 +35,11 @@ struct WinogradGeometry {
 
 // Workspace (elements) of winograd_conv with Cin -> Cout channels, one sample at a time;
 // and the size of its product buffer M, which callers keep zeroed (see winograd_conv).
-template <class T>
-long winograd_workspace(int Cin, int Cout, int H, int W) {
+inline long winograd_workspace(int Cin, int Cout, int H, int W) {
   const WinogradGeometry g(H, W);
   return long(g.Hp) * g.Wp * Cin + 16 * g.tiles() * Cin + long(H) * W * Cout + 4L * Cout;
 }
-template <class T>
-long winograd_products(int Cout, int H, int W) {
+inline long winograd_products(int Cout, int H, int W) {
   return 16 * WinogradGeometry(H, W).tiles() * Cout;
 }
 
@@ -168,8 +166,7 @@ void winograd_conv(T* y, const T* x, const T* gate, const T* U, const T* bias, b
 }
 
 // Workspace (elements) of winograd_weight_grad, S samples per GEMM.
-template <class T>
-long winograd_weight_grad_workspace(int S, int Cin, int Cout, int H, int W) {
+inline long winograd_weight_grad_workspace(int S, int Cin, int Cout, int H, int W) {
   const WinogradGeometry g(H, W);
   const long K = S * g.tiles();
   return long(g.Hp) * g.Wp * Cin + 16 * K * Cin + long(H) * W * Cout + 16 * K * Cout + 16L * Cin * Cout + Cout;
