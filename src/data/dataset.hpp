@@ -21,6 +21,9 @@ struct Dataset {
   float byte_scale = 1, byte_shift = 0;
   std::vector<int64_t> ids;
   std::vector<int64_t> labels;
+  // Tokens: what token dropout turns id i into, from the vocabulary `manet prepare` stores
+  // in the file (a word's ending id, as an unseen word gets); empty: every id becomes 1.
+  std::vector<int64_t> unseen_ids;
 
   long size() const { return long(labels.size()); }
   long sample_values() const { return sample_shape.size(); }

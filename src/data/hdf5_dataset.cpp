@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "data/tokenizer.hpp"
 #include "io/crash_note.hpp"
 #include "io/hdf5_file.hpp"
 
@@ -68,6 +69,17 @@ Dataset load_hdf5_dataset(const std::string& path) {
       d.ids = file.read_int64("/x");
   } catch (const Error& e) {
     throw Error(std::string(e.what()), ErrorKind::usage);
+  }
+  if (tokens && file.exists("/vocab")) {  // written by `manet prepare`; optional
+    const Vocabulary vocab = [&] {
+      try {
+        return Vocabulary::deserialize(file.read_string("/vocab"));
+      } catch (const Error& e) {
+        throw refuse("/vocab", e.what());
+      }
+    }();
+    d.unseen_ids.resize(std::size_t(vocab.size()));
+    for (long i = 0; i < vocab.size(); ++i) d.unseen_ids[std::size_t(i)] = vocab.unseen_id(i);
   }
   int64_t top = -1;
   for (std::size_t i = 0; i < d.labels.size(); ++i) {

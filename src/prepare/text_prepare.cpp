@@ -7,7 +7,7 @@
 #include "core/error.hpp"
 #include "prepare/prepared_file.hpp"
 #include "prepare/text_corpus.hpp"
-#include "prepare/tokenizer.hpp"
+#include "data/tokenizer.hpp"
 
 namespace manet::prepare {
 

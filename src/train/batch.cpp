@@ -22,14 +22,16 @@ void BatchBuffer::gather(const Dataset& data, const std::vector<long>& indices) 
   }
 }
 
-void BatchBuffer::drop_tokens(double p, uint64_t seed, long step, long first_sample) {
+void BatchBuffer::drop_tokens(double p, const std::vector<int64_t>& unseen_ids, uint64_t seed, long step,
+                              long first_sample) {
   if (p <= 0 || ids_.empty()) return;
   const long n = size(), width = long(ids_.size()) / n;
   const RandomStream random(seed, RandomPurpose::token_dropout, uint64_t(step));
   for (long i = 0; i < n; ++i)
     for (long t = 0; t < width; ++t) {
       int64_t& id = ids_[i * width + t];
-      if (id > 1 && random.uniform(uint64_t(t), uint64_t(first_sample + i)) < p) id = 1;
+      if (id > 1 && random.uniform(uint64_t(t), uint64_t(first_sample + i)) < p)
+        id = id < long(unseen_ids.size()) ? unseen_ids[std::size_t(id)] : 1;
     }
 }
 

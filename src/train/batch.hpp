@@ -12,10 +12,11 @@ class BatchBuffer {
  public:
   // Copies samples `indices` of `data`; reuses its buffers (no allocation once warm).
   void gather(const Dataset& data, const std::vector<long>& indices);
-  // Token dropout: each non-padding id becomes 1 (unknown) with probability p, a pure
-  // function of (seed, step, first_sample + i, position), so it does not depend on how
-  // ranks split the batch and repeats exactly on resume.
-  void drop_tokens(double p, uint64_t seed, long step, long first_sample);
+  // Token dropout: each non-padding id i becomes unseen_ids[i] (1, unknown, where the
+  // table is empty or short) with probability p, a pure function of (seed, step,
+  // first_sample + i, position), so it does not depend on how ranks split the batch and
+  // repeats exactly on resume.
+  void drop_tokens(double p, const std::vector<int64_t>& unseen_ids, uint64_t seed, long step, long first_sample);
   // Samples [first, first + count) in file order.
   void gather_range(const Dataset& data, long first, long count);
   ModelInput<float> input() const {

@@ -184,7 +184,7 @@ void train(Config config, dist::Comm& comm) {
     const auto step_begin = t0;
     sampler.shard(state.epoch, state.epoch_offset + rank * B, B, indices);
     batch.gather(t.train_data, indices);
-    batch.drop_tokens(cfg.train.token_dropout, cfg.seed, state.step, rank * B);
+    batch.drop_tokens(cfg.train.token_dropout, t.train_data.unseen_ids, cfg.seed, state.step, rank * B);
     s.data = seconds_since(t0);
     layers_timed = timeline.recording(state.step + 1), layer_start = t0;
 

@@ -10,7 +10,7 @@
 #include "prepare/prepare.hpp"
 #include "prepare/prepared_file.hpp"
 #include "prepare/text_corpus.hpp"
-#include "prepare/tokenizer.hpp"
+#include "data/tokenizer.hpp"
 
 namespace manet::prepare {
 namespace {
@@ -53,6 +53,14 @@ TEST(Vocabulary, RareWordsFallBackToTheirEndingWhenEnoughRareWordsShareIt) {
   const Vocabulary back = Vocabulary::deserialize(v.serialize());
   EXPECT_EQ(back.suffix_len(), 3);
   EXPECT_EQ(back.id("protease"), 4);
+  // Token dropout's table: a word as if unseen is its ending's id, or unknown.
+  EXPECT_EQ(v.unseen_id(v.id("the")), Vocabulary::kUnknown);  // "the" is too short for an ending
+  EXPECT_EQ(v.unseen_id(v.id("enzyme")), Vocabulary::kUnknown);  // "yme" ends no rare words
+  EXPECT_EQ(v.unseen_id(4), Vocabulary::kUnknown);  // an ending dropped: unknown
+  EXPECT_EQ(v.unseen_id(Vocabulary::kPad), Vocabulary::kUnknown);
+  const Vocabulary k = Vocabulary::build({"the kinase kinase", "lipase amylase"}, 2, 3);  // kinase 2, <unk:ase> 3
+  EXPECT_EQ(k.token(2), "kinase");
+  EXPECT_EQ(k.unseen_id(2), k.id("<unk:ase>"));  // a kept word ending like the rare ones
   // Off (the default) it is the plain vocabulary.
   EXPECT_EQ(Vocabulary::build({"the lipase", "the amylase"}, 2).id("kinase"), Vocabulary::kUnknown);
 }
@@ -91,6 +99,8 @@ TEST(PrepareText, Fort14FilesCarryTheVocabularyAndRerunsAreNoOps) {
   EXPECT_EQ(train.sample_shape.W, 24);
   const Vocabulary v = Vocabulary::deserialize(read_prepared_string(dir + "/train.h5", "vocab"));
   EXPECT_EQ(read_prepared_string(dir + "/test.h5", "vocab"), v.serialize());
+  ASSERT_EQ(long(train.unseen_ids.size()), v.size());  // the loader reads the vocabulary's table
+  for (long i = 0; i < v.size(); i += 97) EXPECT_EQ(train.unseen_ids[std::size_t(i)], v.unseen_id(i)) << i;
   const int64_t top = *std::max_element(train.ids.begin(), train.ids.end());
   EXPECT_LT(top, v.size());
   EXPECT_GT(top, v.size() * 9 / 10);  // ids run over the vocabulary (rare ones may be cut by seq_len)

@@ -33,7 +33,7 @@ TEST(TokenDropout, DropsAtTheRequestedRateAndNeverTouchesPadding) {
   const Dataset d = token_data(n, T);
   BatchBuffer b;
   b.gather_range(d, 0, n);
-  b.drop_tokens(0.2, 7, 3, 0);
+  b.drop_tokens(0.2, {}, 7, 3, 0);
   const std::vector<int64_t> got = ids_of(b, T);
   long words = 0, dropped = 0;
   for (long i = 0; i < n * T; ++i) {
@@ -55,7 +55,7 @@ TEST(TokenDropout, DropsAtTheRequestedRateAndNeverTouchesPadding) {
 std::vector<int64_t> dropped(const Dataset& d, long first, long count, double p, long step) {
   BatchBuffer b;
   b.gather_range(d, first, count);
-  b.drop_tokens(p, 1, step, first);
+  b.drop_tokens(p, {}, 1, step, first);
   return ids_of(b, d.sample_values());
 }
 
@@ -71,6 +71,29 @@ TEST(TokenDropout, ChangesWithTheStepAndIsOffAtZero) {
   const Dataset d = token_data(32, 12);
   EXPECT_NE(dropped(d, 0, 32, 0.3, 1), dropped(d, 0, 32, 0.3, 2));
   EXPECT_EQ(dropped(d, 0, 32, 0.0, 1), d.ids);
+}
+
+// With the vocabulary's table (from a prepared file), a dropped word becomes the id an
+// unseen word would get; ids past the table's end still become unknown.
+TEST(TokenDropout, ADroppedWordBecomesItsUnseenId) {
+  const long n = 200, T = 40;
+  const Dataset d = token_data(n, T);
+  std::vector<int64_t> unseen_ids(40);
+  for (std::size_t i = 0; i < unseen_ids.size(); ++i) unseen_ids[i] = i % 3 ? 1000 + int64_t(i) : 1;
+  BatchBuffer b;
+  b.gather_range(d, 0, n);
+  b.drop_tokens(0.5, unseen_ids, 7, 3, 0);
+  const std::vector<int64_t> got = ids_of(b, T);
+  long to_table = 0, past_table = 0;
+  for (long i = 0; i < n * T; ++i) {
+    const int64_t before = d.ids[std::size_t(i)], after = got[std::size_t(i)];
+    if (after == before) continue;
+    const int64_t want = before < 40 ? unseen_ids[std::size_t(before)] : 1;
+    EXPECT_EQ(after, want) << "id " << before << " at " << i;
+    (before < 40 && want != 1 ? to_table : past_table) += 1;
+  }
+  EXPECT_GT(to_table, 500);
+  EXPECT_GT(past_table, 500);
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
-#include "prepare/tokenizer.hpp"
+#include "data/tokenizer.hpp"
 
 #include <algorithm>
 #include <cctype>
 
 #include "core/error.hpp"
 
-namespace manet::prepare {
+namespace manet {
 
 namespace {
 
@@ -104,6 +104,12 @@ std::string Vocabulary::serialize() const {
 
 bool Vocabulary::is_ending(int64_t id) const { return token(id).starts_with(kSuffixPrefix); }
 
+int64_t Vocabulary::unseen_id(int64_t id) const {
+  if (id <= kUnknown || is_ending(id)) return kUnknown;
+  const auto it = ids_.find(suffix_token(token(id), suffix_len_));
+  return it == ids_.end() ? kUnknown : it->second;
+}
+
 int64_t Vocabulary::id(const std::string& token) const {
   if (const auto it = ids_.find(token); it != ids_.end()) return it->second;
   const std::string s = suffix_token(token, suffix_len_);
@@ -119,4 +125,4 @@ std::vector<int64_t> Vocabulary::encode(std::string_view text, int seq_len) cons
   return ids;
 }
 
-}  // namespace manet::prepare
+}  // namespace manet

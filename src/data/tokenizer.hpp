@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace manet::prepare {
+namespace manet {
 
 std::vector<std::string> tokenize(std::string_view text);
 
@@ -37,6 +37,10 @@ class Vocabulary {
   long size() const { return long(tokens_.size()); }
   int suffix_len() const { return suffix_len_; }
   bool is_ending(int64_t id) const;  // a rare word's stand-in ("<unk:ase>")
+  // The id token `id` would get had training never seen it: its ending's id when the
+  // vocabulary has that ending, else kUnknown (also for padding, unknown and endings).
+  // Token dropout uses it, so a dropped word looks like an unseen test word.
+  int64_t unseen_id(int64_t id) const;
   const std::string& token(int64_t id) const { return tokens_.at(std::size_t(id)); }
   std::string serialize() const;
 
@@ -47,4 +51,4 @@ class Vocabulary {
   int suffix_len_ = 0;  // 0: no suffix tokens
 };
 
-}  // namespace manet::prepare
+}  // namespace manet
