@@ -197,7 +197,7 @@ void add_commands(CLI::App& app, dist::Comm& comm) {
   prepare_cmd->add_flag("--force", pargs->force, "rebuild even when the files are up to date");
   prepare_cmd->add_option("--seq-len", pargs->seq_len, "text: token ids per sample (default wn26 40, fort14 64)")
       ->check(CLI::Range(1, 4096));
-  prepare_cmd->add_option("--min-count", pargs->min_count, "text: keep tokens seen this often in train (default 2)")
+  prepare_cmd->add_option("--min-count", pargs->min_count, "text: keep tokens seen this often in train (default wn26 3, fort14 2)")
       ->check(CLI::Range(1, 1 << 30));
   prepare_cmd->add_option("--oov-suffix", pargs->oov_suffix,
                           "text: a rare word becomes its last N bytes' token, 0 = one unknown id (default wn26 3, fort14 0)")

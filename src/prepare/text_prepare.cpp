@@ -36,7 +36,7 @@ Dataset encode(const std::vector<LabelledText>& texts, const Vocabulary& vocab, 
 }  // namespace
 
 TextDefaults text_defaults(const std::string& corpus) {
-  if (corpus == "wn26") return {40, 2, 3};
+  if (corpus == "wn26") return {40, 3, 3};
   return {64, 2, 0};
 }
 

@@ -11,7 +11,7 @@ namespace manet::prepare {
 struct TextDefaults {
   int seq_len, min_count, oov_suffix;
 };
-TextDefaults text_defaults(const std::string& corpus);  // wn26: 40, 2, 3; fort14: 64, 2, 0
+TextDefaults text_defaults(const std::string& corpus);  // wn26: 40, 3, 3; fort14: 64, 2, 0
 
 void prepare_text(const PrepareOptions& options);
 
