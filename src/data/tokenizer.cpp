@@ -104,18 +104,20 @@ std::string Vocabulary::serialize() const {
 
 bool Vocabulary::is_ending(int64_t id) const { return token(id).starts_with(kSuffixPrefix); }
 
-int64_t Vocabulary::unseen_id(int64_t id) const {
-  if (id <= kUnknown || is_ending(id)) return kUnknown;
-  const auto it = ids_.find(suffix_token(token(id), suffix_len_));
-  return it == ids_.end() ? kUnknown : it->second;
-}
-
-int64_t Vocabulary::id(const std::string& token) const {
-  if (const auto it = ids_.find(token); it != ids_.end()) return it->second;
-  const std::string s = suffix_token(token, suffix_len_);
+int64_t Vocabulary::ending_id(const std::string& word) const {
+  const std::string s = suffix_token(word, suffix_len_);
   if (s.empty()) return kUnknown;
   const auto it = ids_.find(s);
   return it == ids_.end() ? kUnknown : it->second;
+}
+
+int64_t Vocabulary::unseen_id(int64_t id) const {
+  return id <= kUnknown || is_ending(id) ? kUnknown : ending_id(token(id));
+}
+
+int64_t Vocabulary::id(const std::string& token) const {
+  const auto it = ids_.find(token);
+  return it != ids_.end() ? it->second : ending_id(token);
 }
 
 std::vector<int64_t> Vocabulary::encode(std::string_view text, int seq_len) const {

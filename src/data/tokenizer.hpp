@@ -46,6 +46,7 @@ class Vocabulary {
 
  private:
   void add(std::string token);
+  int64_t ending_id(const std::string& word) const;  // the id of word's ending, else kUnknown
   std::vector<std::string> tokens_;
   std::unordered_map<std::string, int64_t> ids_;
   int suffix_len_ = 0;  // 0: no suffix tokens
