@@ -43,6 +43,26 @@ inline long winograd_products(int Cout, int H, int W) {
   return 16 * WinogradGeometry(H, W).tiles() * Cout;
 }
 
+// One sample's (C, H, W) map x into the interior of the channel-last padded plane xt
+// (Hp, Wp, C), whose zero border the caller keeps. With `gate`, x where gate > 0, else 0.
+template <class T>
+void winograd_pad(T* xt, const T* x, const T* gate, const WinogradGeometry& g, int C) {
+  const long P = long(g.H) * g.W;
+  for (int h = 0; h < g.H; ++h)  // row h of every channel, (C, W) -> (W, C)
+    transpose(xt + (long(h + 1) * g.Wp + 1) * C, C, x + h * g.W, P, C, g.W, gate ? gate + h * g.W : nullptr);
+}
+
+// The four outputs of tile (i, j) in a channel-last (H, W, C) plane; those past the map's
+// edge (odd H or W) are the rows of `outside` (4, C) instead.
+template <class T>
+void winograd_tile_cells(T* cell[2][2], T* plane, T* outside, int i, int j, const WinogradGeometry& g, int C) {
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b) {
+      const int h = 2 * i + a, w = 2 * j + b;
+      cell[a][b] = h < g.H && w < g.W ? plane + (long(h) * g.W + w) * C : outside + (a * 2 + b) * C;
+    }
+}
+
 // U (16, Ci, Co) = G w Gᵀ for w (Co, Ci, 3, 3).
 template <class T>
 void winograd_weights(T* U, const T* w, int Co, int Ci) {
@@ -124,8 +144,7 @@ void winograd_conv(T* y, const T* x, const T* gate, const T* U, const T* bias, b
   for (int n = 0; n < N; ++n) {
     const T* xn = x + long(n) * Cin * P;
     const T* gn = gate ? gate + long(n) * Cin * P : nullptr;
-    for (int h = 0; h < H; ++h)  // row h of every channel, (Cin, W) -> (W, Cin)
-      transpose(xt + (long(h + 1) * g.Wp + 1) * Cin, Cin, xn + h * W, P, Cin, W, gn ? gn + h * W : nullptr);
+    winograd_pad(xt, xn, gn, g, Cin);
     winograd_input_transform(V, nt, 0, xt, g, Cin);
     for (int k = 0; k < 16; ++k)
       gemm(false, false, int(nt), Cout, Cin, T(1), V + k * nt * Cin, Cin, U + long(k) * Cin * Cout, Cout, T(1),
@@ -138,11 +157,7 @@ void winograd_conv(T* y, const T* x, const T* gate, const T* U, const T* bias, b
         T* m[16];
         for (int k = 0; k < 16; ++k) m[k] = M + (k * nt + t) * Cout;
         T* out[2][2];
-        for (int a = 0; a < 2; ++a)
-          for (int b = 0; b < 2; ++b) {
-            const int h = 2 * i + a, w = 2 * j + b;
-            out[a][b] = h < H && w < W ? yt + (long(h) * W + w) * Cout : spill + (a * 2 + b) * Cout;
-          }
+        winograd_tile_cells(out, yt, spill, i, j, g, Cout);
 #pragma omp simd
         for (int co = 0; co < Cout; ++co) {
           T a0[4], a1[4];
@@ -169,7 +184,7 @@ void winograd_conv(T* y, const T* x, const T* gate, const T* U, const T* bias, b
 inline long winograd_weight_grad_workspace(int S, int Cin, int Cout, int H, int W) {
   const WinogradGeometry g(H, W);
   const long K = S * g.tiles();
-  return long(g.Hp) * g.Wp * Cin + 16 * K * Cin + long(H) * W * Cout + 16 * K * Cout + 16L * Cin * Cout + Cout;
+  return long(g.Hp) * g.Wp * Cin + 16 * K * Cin + long(H) * W * Cout + 16 * K * Cout + 16L * Cin * Cout + 4L * Cout;
 }
 
 // dweight (Cout, Cin, 3, 3) and dbias (Cout) accumulate the gradients of
@@ -187,15 +202,14 @@ void winograd_weight_grad(T* dweight, T* dbias, const T* x, const T* dy, const T
   T* gt = V + 16 * K * Cin;             // (H, W, Cout): one sample's g, channel-last
   T* dM = gt + P * Cout;                // (16, K, Cout)
   T* dU = dM + 16 * K * Cout;           // (16, Cin, Cout)
-  T* zeros = dU + 16L * Cin * Cout;     // (Cout): g past the map's edge
+  T* zeros = dU + 16L * Cin * Cout;     // (4, Cout): g past the map's edge
   std::fill(xt, xt + long(g.Hp) * g.Wp * Cin, T(0));
-  std::fill(dU, dU + 16L * Cin * Cout + Cout, T(0));
+  std::fill(dU, dU + 16L * Cin * Cout + 4L * Cout, T(0));
   for (int n0 = 0; n0 < N; n0 += S) {
     const int count = std::min(S, N - n0);
     for (int s = 0; s < count; ++s) {
       const long n = n0 + s;
-      for (int h = 0; h < H; ++h)
-        transpose(xt + (long(h + 1) * g.Wp + 1) * Cin, Cin, x + n * Cin * P + h * W, P, Cin, W);
+      winograd_pad(xt, x + n * Cin * P, static_cast<const T*>(nullptr), g, Cin);
       winograd_input_transform(V, K, s * nt, xt, g, Cin);
       transpose(gt, Cout, dy + n * Cout * P, P, Cout, int(P), y + n * Cout * P);
       for (long p = 0; p < P; ++p)
@@ -204,12 +218,8 @@ void winograd_weight_grad(T* dweight, T* dbias, const T* x, const T* dy, const T
       for (int i = 0; i < g.th; ++i)  // dM = A g Aᵀ, A = [[1,0],[1,1],[1,-1],[0,-1]]
         for (int j = 0; j < g.tw; ++j) {
           const long t = s * nt + long(i) * g.tw + j;
-          const T* yv[2][2];
-          for (int a = 0; a < 2; ++a)
-            for (int b = 0; b < 2; ++b) {
-              const int h = 2 * i + a, w = 2 * j + b;
-              yv[a][b] = h < H && w < W ? gt + (long(h) * W + w) * Cout : zeros;
-            }
+          T* yv[2][2];
+          winograd_tile_cells(yv, gt, zeros, i, j, g, Cout);
           T* m[16];
           for (int k = 0; k < 16; ++k) m[k] = dM + (k * K + t) * Cout;
 #pragma omp simd
