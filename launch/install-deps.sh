@@ -2,19 +2,34 @@
 # Installs the Debian packages manet needs, and only those that are missing.
 # Idempotent: a second run installs nothing. Without root or apt-get it prints the exact
 # command to run instead of failing obscurely.
+#   launch/install-deps.sh --list   prints the package list, one per line, and nothing else
+# The list is the one source of truth: the test deps.debian_packages
+# (tests/deps/check_debian_packages.py) checks that every header, library and tool the
+# build used comes from a package this list installs (directly or as a dependency).
 set -euo pipefail
 
 packages=(
+  # Build: the toolchain and the libraries manet compiles and links against
   g++ make cmake pkg-config            # toolchain
   libopenmpi-dev openmpi-bin           # MPI (data parallel)
   libhdf5-dev hdf5-tools               # checkpoints and HDF5 data sets
   libyaml-cpp-dev libcli11-dev         # configs, command line
   libopenblas-dev zlib1g-dev           # GEMM, gzipped IDX files
-  libgtest-dev                         # tests
+  libespeak-ng-dev libkissfft-dev      # speech synthesis, FFT (manet prepare digits)
+  # Runtime data and the programs `manet prepare` runs
   dataset-fashion-mnist                # the default data set
   wordnet-base fortunes                # text data sets (manet prepare wn26|fort14)
-  espeak-ng libespeak-ng-dev flite sox libkissfft-dev  # speech (manet prepare digits)
+  espeak-ng flite sox                  # speech (manet prepare digits)
+  # Tests
+  libgtest-dev                         # GoogleTest
+  nlohmann-json3-dev                   # JSON parsing (tests/train/test_timeline.cpp)
+  python3-h5py python3-numpy python3-torch  # reference values computed in Python
 )
+
+if [[ "${1:-}" == --list ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do
