@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "config/model_config.hpp"
+#include "core/blas_core.hpp"
 #include "core/error.hpp"
 #include "data/fashion_mnist.hpp"
 #include "layers/cross_entropy.hpp"
@@ -23,6 +24,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 }  // namespace
 
 int main(int argc, char** argv) {
+  manet::use_best_blas_core(argv);  // as `manet` does: the BLAS kernels this CPU allows
   CLI::App app{"Time forward+backward of a MANet model on Fashion-MNIST images (one thread)."};
   std::string config = "configs/spec_example.yaml";
   int batch = 64, warmup = 3;
@@ -82,6 +84,8 @@ int main(int argc, char** argv) {
     const double elapsed = seconds_since(timed_start);
     const double samples_per_s = steps * batch / elapsed;
     const double gflops = samples_per_s * mflop_per_sample / 1e3;
+    std::printf("cpu        %s\nBLAS       %s\n", manet::this_cpu().describe().c_str(),
+                manet::blas_description().c_str());
     std::printf("model      %s: %ld parameters, batch %d, %s images, 1 thread\n", config.c_str(), model.num_params(),
                 batch, real ? "Fashion-MNIST" : "constant");
     std::printf("steps      %ld timed after %d warm-up (last loss %.4f)\n", steps, warmup, loss_sum);

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "core/blas_core.hpp"
 #include "core/error.hpp"
 #include "dist/comm.hpp"
 
@@ -29,13 +30,17 @@ void print_error(const char* text, const manet::dist::Comm* comm) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First, before MPI or anything else starts: OpenBLAS's kernels as good as the CPU allows
+  // (this may re-execute the program; core/blas_core.hpp).
+  manet::use_best_blas_core(argv);
   // Line-buffered even into a pipe or a Slurm output file: progress shows as it happens.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   CLI::App app{"manet " MANET_VERSION
                " - train MANet, a self-attention classifier, data-parallel across MPI ranks.\n"
                "Run one process per rank under mpirun or srun; configure every run with a YAML file."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "manet " MANET_VERSION);
+  app.set_version_flag("--version", "manet " MANET_VERSION "\ncpu: " + manet::this_cpu().describe() +
+                                        "\nBLAS: " + manet::blas_description());
   app.footer("Examples:\n"
              "  manet train --config configs/fmnist.yaml\n"
              "  mpirun -np 2 manet train --config configs/fmnist.yaml --set train.batch_size=32\n"

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "core/blas_core.hpp"
 #include "core/error.hpp"
 #include "data/sampler.hpp"
 #include "dist/agree.hpp"
@@ -82,7 +83,8 @@ void train(Config config, dist::Comm& comm) {
   Optimizer& optimizer = *t.optimizer;
   RunState& state = t.state;
   if (lead)
-    std::printf("manet %s | config %s (resolved):\n%s", MANET_VERSION, cfg.source.c_str(), to_yaml(cfg).c_str());
+    std::printf("manet %s | cpu %s | BLAS %s\nconfig %s (resolved):\n%s", MANET_VERSION,
+                this_cpu().describe().c_str(), blas_description().c_str(), cfg.source.c_str(), to_yaml(cfg).c_str());
   if (lead && !t.started_from.empty()) std::printf("%s\n", t.started_from.c_str());
 
   // The step's compute, on the CPU or the GPU; `model` and `optimizer` on the host hold
