@@ -25,7 +25,7 @@ struct TrainArgs {
 };
 
 struct EvalArgs {
-  std::string checkpoint, data;
+  std::string checkpoint, data, logits;
   bool json = false;
   long batch = 500;
 };
@@ -48,8 +48,17 @@ void run_eval(const EvalArgs& a, dist::Comm& comm) {
     c = load_checkpoint(a.checkpoint, model->params());
     std::copy(c.params.begin(), c.params.end(), model->values());
   });
-  const EvalResult r = evaluate_sharded(comm, *model, data, a.batch);
+  if (const std::string note = unchecked_note(a.checkpoint, c); comm.rank() == 0 && !note.empty())
+    std::fprintf(stderr, "manet: note: %s\n", note.c_str());
+  std::vector<float> logits;
+  const EvalResult r = evaluate_sharded(comm, *model, data, a.batch, a.logits.empty() ? nullptr : &logits);
   if (comm.rank() != 0) return;
+  if (!a.logits.empty()) {  // (N, classes) and the labels, in data-set order
+    h5::File out = h5::File::create(a.logits);
+    out.write("/logits", logits.data(), {hsize_t(data.size()), hsize_t(r.classes)}, false);
+    out.write("/y", data.labels.data(), {hsize_t(data.size())}, false);
+    out.flush();
+  }
   const int K = r.classes;
   if (a.json) {
     std::string per_class;
@@ -86,33 +95,43 @@ void run_eval(const EvalArgs& a, dist::Comm& comm) {
 int run_inspect(const InspectArgs& a) {
   const std::string config = read_checkpoint_config(a.checkpoint);
   const h5::File f = h5::File::open_read(a.checkpoint);
-  std::printf("file            %s\nformat          %s, version %lld\n", a.checkpoint.c_str(),
-              f.attr_string("/", "format").c_str(), static_cast<long long>(f.attr_int("/", "format_version")));
-  std::printf("meta            step %lld | epoch %lld | samples_seen %lld | world_size %lld | seed %llu\n",
-              static_cast<long long>(f.attr_int("/meta", "step")), static_cast<long long>(f.attr_int("/meta", "epoch")),
-              static_cast<long long>(f.attr_int("/meta", "samples_seen")),
-              static_cast<long long>(f.attr_int("/meta", "world_size")),
-              static_cast<unsigned long long>(f.attr_uint("/meta", "seed")));
-  std::printf("                created %s by manet %s\n", f.attr_string("/meta", "created_utc").c_str(),
-              f.attr_string("/meta", "manet_version").c_str());
-  std::printf("data cursor     epoch %lld, offset %lld samples, shuffle_seed %llu\n",
-              static_cast<long long>(f.attr_int("/data", "epoch")), static_cast<long long>(f.attr_int("/data", "offset")),
-              static_cast<unsigned long long>(f.attr_uint("/data", "shuffle_seed")));
-  if (f.exists("/state") && f.has_attr("/state", "global_batch"))
-    std::printf("run state       global batch %lld | this epoch so far: %lld steps, mean loss %.6g\n"
+  // Attributes as text, "-" when absent (files written by other tools may lack some).
+  auto attr = [&](const std::string& object, const std::string& name) -> std::string {
+    if (!f.has_attr(object, name)) return "-";
+    try {
+      return f.attr_string(object, name);
+    } catch (const Error&) {
+    }
+    try {
+      const double v = f.attr_double(object, name);
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%.17g", v);
+      return buf;
+    } catch (const Error&) {
+      return "?";
+    }
+  };
+  std::printf("file            %s\nformat          %s, version %s\n", a.checkpoint.c_str(), attr("/", "format").c_str(),
+              attr("/", "format_version").c_str());
+  std::printf("meta            step %s | epoch %s | samples_seen %s | world_size %s | seed %s\n",
+              attr("/meta", "step").c_str(), attr("/meta", "epoch").c_str(), attr("/meta", "samples_seen").c_str(),
+              attr("/meta", "world_size").c_str(), attr("/meta", "seed").c_str());
+  std::printf("                created %s by manet %s\n", attr("/meta", "created_utc").c_str(),
+              attr("/meta", "manet_version").c_str());
+  std::printf("data cursor     epoch %s, offset %s samples, shuffle_seed %s\n", attr("/data", "epoch").c_str(),
+              attr("/data", "offset").c_str(), attr("/data", "shuffle_seed").c_str());
+  if (f.exists("/state") && f.has_attr("/state", "global_batch")) {
+    const long steps = f.has_attr("/state", "epoch_steps") ? long(f.attr_int("/state", "epoch_steps")) : 0;
+    std::printf("run state       global batch %s | this epoch so far: %ld steps, mean loss %.6g\n"
                 "                rng: %s\n",
-                static_cast<long long>(f.attr_int("/state", "global_batch")),
-                static_cast<long long>(f.attr_int("/state", "epoch_steps")),
-                f.attr_int("/state", "epoch_steps") > 0
-                    ? f.attr_double("/state", "epoch_loss_sum") / double(f.attr_int("/state", "epoch_steps"))
-                    : 0.0,
-                f.attr_string("/state", "rng").c_str());
+                attr("/state", "global_batch").c_str(), steps,
+                steps > 0 ? f.attr_double("/state", "epoch_loss_sum") / double(steps) : 0.0, attr("/state", "rng").c_str());
+  }
   std::vector<std::string> slots;
   if (f.exists("/optimizer")) {
-    std::printf("optimizer       %s, step %lld |", f.attr_string("/optimizer", "type").c_str(),
-                static_cast<long long>(f.attr_int("/optimizer", "step")));
+    std::printf("optimizer       %s, step %s |", attr("/optimizer", "type").c_str(), attr("/optimizer", "step").c_str());
     for (const std::string& n : f.attr_names("/optimizer"))
-      if (n != "type" && n != "step") std::printf(" %s %g", n.c_str(), f.attr_double("/optimizer", n));
+      if (n != "type" && n != "step") std::printf(" %s %s", n.c_str(), attr("/optimizer", n).c_str());
     slots = f.members("/optimizer");
     std::printf("\n                slots:");
     for (const std::string& s : slots) std::printf(" %s", s.c_str());
@@ -121,9 +140,32 @@ int run_inspect(const InspectArgs& a) {
     std::printf("optimizer       (none stored)\n");
   }
   int bad = 0;
-  long total = 0, checked = 0;
+  long total = 0, verified = 0;
+  std::vector<std::string> unchecked;  // datasets without a checksum: read, not verified
+  // Reads one dataset (HDF5 verifies its Fletcher-32 when it has one); false when it is bad.
+  auto read_dataset = [&](const std::string& object, std::vector<float>& values) {
+    try {
+      const std::string type = f.type_name(object);
+      if (type != "float32") {
+        ++bad;
+        std::printf("%-50s %s, expected float32 (convert it with .astype(numpy.float32))\n", object.c_str(),
+                    type.c_str());
+        return false;
+      }
+      values = f.read_float(object);
+      if (f.checksummed(object))
+        ++verified;
+      else
+        unchecked.push_back(object);
+      return true;
+    } catch (const Error& e) {
+      ++bad;
+      std::printf("%-50s CORRUPT: %s\n", object.c_str(), e.what());
+      return false;
+    }
+  };
   std::printf("\n%-32s %-18s %10s %12s\n", "parameter", "shape", "count", "L2 norm");
-  // Canonical order (MANET.md) when the stored config builds the model, else HDF5's.
+  // Canonical order (docs/model.md) when the stored config builds the model, else HDF5's.
   std::vector<std::string> names = f.members("/model");
   try {
     const Model<float> model(parse_config(config, a.checkpoint + ":/config").model);
@@ -133,6 +175,7 @@ int run_inspect(const InspectArgs& a) {
     if (canonical.size() == names.size()) names = canonical;
   } catch (const Error&) {
   }
+  std::vector<float> values;
   for (const std::string& name : names) {
     const auto dims = f.shape("/model/" + name);
     std::string shape = "[";
@@ -140,27 +183,27 @@ int run_inspect(const InspectArgs& a) {
     for (std::size_t i = 0; i < dims.size(); ++i) shape += (i ? ", " : "") + std::to_string(dims[i]), count *= long(dims[i]);
     shape += "]";
     total += count;
-    try {
-      double sq = 0;
-      for (float v : f.read_float("/model/" + name)) sq += double(v) * v;
-      ++checked;
-      std::printf("%-32s %-18s %10ld %12.5g\n", name.c_str(), shape.c_str(), count, std::sqrt(sq));
-    } catch (const Error& e) {
-      ++bad;
-      std::printf("%-32s %-18s %10ld %12s  <- %s\n", name.c_str(), shape.c_str(), count, "CORRUPT", e.what());
-    }
+    if (!read_dataset("/model/" + name, values)) continue;
+    double sq = 0;
+    for (float v : values) sq += double(v) * v;
+    std::printf("%-32s %-18s %10ld %12.5g\n", name.c_str(), shape.c_str(), count, std::sqrt(sq));
   }
   for (const std::string& slot : slots)
-    for (const std::string& name : f.members("/optimizer/" + slot)) try {
-        f.read_float("/optimizer/" + slot + "/" + name);
-        ++checked;
-      } catch (const Error& e) {
-        ++bad;
-        std::printf("CORRUPT /optimizer/%s/%s: %s\n", slot.c_str(), name.c_str(), e.what());
-      }
+    for (const std::string& name : f.members("/optimizer/" + slot)) read_dataset("/optimizer/" + slot + "/" + name, values);
+  if (f.exists("/metrics")) read_dataset("/metrics", values);
   std::printf("%-32s %-18s %10ld\n\n", "total", "", total);
-  std::printf("checksums       %ld datasets verified (Fletcher-32), /config CRC-32 ok%s\n", checked,
-              bad ? (", " + std::to_string(bad) + " CORRUPT").c_str() : "");
+  const bool config_crc = f.has_attr("/config", "crc32");
+  std::printf("checksums       %ld dataset%s verified (Fletcher-32), /config %s%s\n", verified, verified == 1 ? "" : "s",
+              config_crc ? "CRC-32 ok" : "has no crc32 attribute (not verified)",
+              bad ? (", " + std::to_string(bad) + " BAD").c_str() : "");
+  if (!unchecked.empty()) {
+    std::printf("                %zu dataset%s carr%s no checksum and could not be verified:", unchecked.size(),
+                unchecked.size() == 1 ? "" : "s", unchecked.size() == 1 ? "ies" : "y");
+    for (std::size_t i = 0; i < unchecked.size() && i < 8; ++i) std::printf(" %s", unchecked[i].c_str());
+    std::printf("%s\n", unchecked.size() > 8 ? " ..." : "");
+  }
+  if (a.verify && (!unchecked.empty() || !config_crc))
+    bad += int(unchecked.size()) + (config_crc ? 0 : 1);  // --verify: what cannot be verified is not verified
   if (!a.verify) std::printf("\nconfig:\n%s", config.c_str());
   return bad;
 }
@@ -186,6 +229,8 @@ void add_commands(CLI::App& app, dist::Comm& comm) {
   eval_cmd->add_option("--checkpoint", eargs->checkpoint, "checkpoint file (.h5)")->required();
   eval_cmd->add_option("--data", eargs->data, "an HDF5 data set file, or fashion_mnist:test / fashion_mnist:train")->required();
   eval_cmd->add_flag("--json", eargs->json, "print one JSON object {\"loss\", \"accuracy\", \"samples\", ...} as the last line");
+  eval_cmd->add_option("--logits", eargs->logits, "also write every sample's logits to this HDF5 file "
+                       "(/logits float32 [N, classes], /y int64 [N], in data-set order)");
   eval_cmd->add_option("--batch", eargs->batch, "samples per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   eval_cmd->callback([eargs, &comm] { run_eval(*eargs, comm); });
 
@@ -217,7 +262,9 @@ void add_commands(CLI::App& app, dist::Comm& comm) {
   inspect_cmd->add_option("checkpoint", iargs->checkpoint, "checkpoint file (.h5)")->required();
   inspect_cmd->add_flag("--verify", iargs->verify, "only verify: exit 1 if any checksum fails");
   inspect_cmd->callback([iargs] {
-    if (run_inspect(*iargs) > 0) throw Error(iargs->checkpoint + ": corrupt datasets found (see above)");
+    if (run_inspect(*iargs) > 0)
+      throw Error(iargs->checkpoint + (iargs->verify ? ": not verified: corrupt, unreadable or unchecksummed datasets (see above)"
+                                                     : ": corrupt or unreadable datasets (see above)"));
   });
 }
 

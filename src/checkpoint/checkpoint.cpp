@@ -8,10 +8,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <thread>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <thread>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "io/crash_note.hpp"
@@ -225,9 +226,20 @@ std::string read_checkpoint_config(const std::string& path) {
   if (!f.has_attr("/", "format") || f.attr_string("/", "format") != "manet-checkpoint")
     throw Error(path + ": not a manet checkpoint (the root attribute format is not \"manet-checkpoint\")");
   const std::string config = f.read_string("/config");
-  if (int64_t(crc32_of(config)) != f.attr_int("/config", "crc32"))
+  if (f.has_attr("/config", "crc32") && int64_t(crc32_of(config)) != f.attr_int("/config", "crc32"))
     throw Error(path + ": /config is corrupt (its CRC-32 does not match the crc32 attribute)");
   return config;
+}
+
+std::string unchecked_note(const std::string& path, const CheckpointContents& c) {
+  if (c.unchecked.empty()) return "";
+  const std::size_t n = c.unchecked.size();
+  std::string which = c.unchecked[0];
+  for (std::size_t i = 1; i < n && i < 3; ++i) which += ", " + c.unchecked[i];
+  if (n > 3) which += ", ...";
+  return path + " carries no checksums on " + std::to_string(n) + " of its " + std::to_string(c.datasets + 1) +
+         " datasets (" + which + "): their values cannot be verified (a file written without Fletcher-32, e.g. by "
+         "h5py)";
 }
 
 CheckpointContents load_checkpoint(const std::string& path, const ParamTable& table) {
@@ -235,19 +247,31 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
   CheckpointContents c;
   c.config_yaml = read_checkpoint_config(path);
   const h5::File f = h5::File::open_read(path);
+  if (!f.has_attr("/config", "crc32")) c.unchecked.push_back("/config");
   const int64_t version = f.attr_int("/", "format_version");
   if (version != 1) throw Error(path + ": format_version " + std::to_string(version) + " is not supported (1 is)");
 
-  c.step = f.attr_int("/meta", "step");
-  c.epoch = f.attr_int("/meta", "epoch");
-  c.samples_seen = f.attr_int("/meta", "samples_seen");
-  c.world_size = f.attr_int("/meta", "world_size");
-  c.seed = f.attr_uint("/meta", "seed");
-  c.created_utc = f.attr_string("/meta", "created_utc");
-  c.manet_version = f.attr_string("/meta", "manet_version");
-  c.data_epoch = f.attr_int("/data", "epoch");
-  c.data_offset = f.attr_int("/data", "offset");
-  c.shuffle_seed = f.attr_uint("/data", "shuffle_seed");
+  // Where the run stands: needed to resume, not to use the weights.
+  auto position = [&](const char* object, const char* name, auto value) {
+    if (f.has_attr(object, name)) {
+      if constexpr (std::is_same_v<decltype(value), uint64_t>)
+        return f.attr_uint(object, name);
+      else
+        return f.attr_int(object, name);
+    }
+    c.missing_position.push_back(std::string(object) + "@" + name);
+    return value;
+  };
+  c.step = position("/meta", "step", int64_t(0));
+  c.epoch = position("/meta", "epoch", int64_t(0));
+  c.samples_seen = position("/meta", "samples_seen", int64_t(0));
+  c.world_size = position("/meta", "world_size", int64_t(1));
+  c.seed = position("/meta", "seed", uint64_t(0));
+  c.data_epoch = position("/data", "epoch", int64_t(0));
+  c.data_offset = position("/data", "offset", int64_t(0));
+  c.shuffle_seed = position("/data", "shuffle_seed", uint64_t(0));
+  if (f.has_attr("/meta", "created_utc")) c.created_utc = f.attr_string("/meta", "created_utc");
+  if (f.has_attr("/meta", "manet_version")) c.manet_version = f.attr_string("/meta", "manet_version");
 
   // Names and shapes before any value is used.
   for (const std::string& name : f.members("/model")) {
@@ -266,17 +290,23 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
       throw Error(path + ": " + e.name() + " has shape " + dims_str(dims) + " in the checkpoint but " +
                       shape_str(e.spec.shape) + " in the configured model",
                   ErrorKind::usage);
-    const std::vector<float> v = f.read_float(object);  // Fletcher-32 verified here
+    const std::vector<float> v = f.read_float(object);  // Fletcher-32 verified here, when present
     std::copy(v.begin(), v.end(), out);
+    ++c.datasets;
+    if (!f.checksummed(object)) c.unchecked.push_back(object);
   };
   c.params.resize(table.total());
   for (const ParamEntry& e : table.entries()) read_param("/model/" + e.name(), e, c.params.data() + e.offset);
 
   if (f.exists("/optimizer")) {
     c.optimizer_type = f.attr_string("/optimizer", "type");
-    c.optimizer_step = f.attr_int("/optimizer", "step");
-    for (const std::string& name : f.attr_names("/optimizer"))
-      if (name != "type" && name != "step") c.optimizer_hyper.emplace_back(name, f.attr_double("/optimizer", name));
+    c.optimizer_step = f.has_attr("/optimizer", "step") ? f.attr_int("/optimizer", "step") : 0;
+    // The hyper-parameters are for reading only (the config's are used); a value that is not
+    // a number (h5py writes a Python bool as an enum) is left out.
+    for (const std::string& name : f.attr_names("/optimizer")) try {
+        if (name != "type" && name != "step") c.optimizer_hyper.emplace_back(name, f.attr_double("/optimizer", name));
+      } catch (const Error&) {
+      }
     for (const std::string& slot : f.members("/optimizer")) {
       std::vector<float> values(table.total());
       for (const ParamEntry& e : table.entries())
@@ -291,6 +321,8 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
   }
   if (f.exists("/metrics")) {
     const std::vector<float> rows = f.read_float("/metrics");
+    ++c.datasets;
+    if (!f.checksummed("/metrics")) c.unchecked.push_back("/metrics");
     for (std::size_t i = 0; i + 4 < rows.size(); i += 5)
       c.metrics.push_back({int64_t(rows[i]), int64_t(rows[i + 1]), rows[i + 2], rows[i + 3], rows[i + 4]});
   }

@@ -37,6 +37,14 @@ struct CheckpointContents {
   int64_t global_batch = 0;   // samples per step over all ranks when written (0: unknown)
   double epoch_loss_sum = 0;  // this epoch's per-step losses so far (for its mean)
   int64_t epoch_steps = 0;
+
+  // Read, not written: the datasets (and "/config" without its crc32) that carry no
+  // checksum, so their values could not be verified: files written by other tools.
+  std::vector<std::string> unchecked;
+  int64_t datasets = 0;  // how many datasets were read
+  // Read, not written: the attributes of /meta and /data that a resume needs and the file
+  // lacks (a file written by hand for train.init_from or eval need not have them).
+  std::vector<std::string> missing_position;
 };
 
 // Writes `path` atomically: a temporary file in the same directory, flushed and fsynced,
@@ -48,8 +56,12 @@ void save_checkpoint(const std::string& path, const CheckpointContents& c, const
 // checksum, every name and shape (a mismatch names the parameter and both shapes).
 CheckpointContents load_checkpoint(const std::string& path, const ParamTable& table);
 
-// Only the stored config (to build the model a checkpoint belongs to); verifies its CRC.
+// Only the stored config (to build the model a checkpoint belongs to); verifies its CRC
+// when the file has one.
 std::string read_checkpoint_config(const std::string& path);
+
+// "" for a fully checksummed checkpoint, else one line saying what carries no checksum.
+std::string unchecked_note(const std::string& path, const CheckpointContents& c);
 
 // Creates `dir` if needed and proves it writable (a probe file is created, fsynced and
 // removed), so a run learns at start, not at its first checkpoint, that it cannot save.

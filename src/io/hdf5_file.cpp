@@ -179,6 +179,20 @@ std::string File::type_name(const std::string& dataset) const {
   }
 }
 
+bool File::checksummed(const std::string& dataset) const {
+  Handle d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
+  if (d.get() < 0) fail("cannot open dataset " + dataset);
+  Handle props(H5Dget_create_plist(d));
+  const int filters = H5Pget_nfilters(props);
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0;
+    std::size_t n_values = 0;
+    if (H5Pget_filter2(props, unsigned(i), &flags, &n_values, nullptr, 0, nullptr, nullptr) == H5Z_FILTER_FLETCHER32)
+      return true;
+  }
+  return false;
+}
+
 void File::write_any(const std::string& dataset, hid_t type, const void* data, const std::vector<hsize_t>& shape,
                      std::size_t element_size, bool checksum) {
   Handle space(H5Screate_simple(int(shape.size()), shape.data(), nullptr));
@@ -264,6 +278,17 @@ std::vector<int64_t> File::read_int64(const std::string& dataset) const {
 }
 
 namespace {
+// The memory type to read a variable-length string stored as `file_type` into a char*.
+// HDF5 converts neither between character sets nor from ASCII to UTF-8, so it takes the
+// file's: h5py writes every str as variable-length UTF-8, older tools and C code ASCII.
+Handle variable_string_type(hid_t file_type) {
+  Handle mem(H5Tcopy(H5T_C_S1));
+  H5Tset_size(mem, H5T_VARIABLE);
+  const H5T_cset_t cset = H5Tget_cset(file_type);
+  if (cset >= 0) H5Tset_cset(mem, cset);
+  return mem;
+}
+
 Handle string_type(std::size_t size) {
   Handle t(H5Tcopy(H5T_C_S1));
   H5Tset_size(t, std::max<std::size_t>(size, 1));
@@ -288,8 +313,7 @@ std::string File::read_string(const std::string& dataset) const {
   if (H5Tget_class(type) != H5T_STRING) fail(dataset + " is not a string");
   if (H5Tis_variable_str(type) > 0) {
     char* buffer = nullptr;
-    Handle mem = Handle(H5Tcopy(H5T_C_S1));
-    H5Tset_size(mem, H5T_VARIABLE);
+    Handle mem = variable_string_type(type);
     if (H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, &buffer) < 0) fail("cannot read " + dataset);
     std::string s = buffer ? buffer : "";
     H5free_memory(buffer);
@@ -362,8 +386,7 @@ std::string File::attr_string(const std::string& object, const std::string& name
   if (H5Tget_class(type) != H5T_STRING) fail("attribute " + object + "@" + name + " is not a string");
   if (H5Tis_variable_str(type) > 0) {
     char* buffer = nullptr;
-    Handle mem(H5Tcopy(H5T_C_S1));
-    H5Tset_size(mem, H5T_VARIABLE);
+    Handle mem = variable_string_type(type);
     if (H5Aread(a, mem, &buffer) < 0) fail("cannot read attribute " + name);
     std::string s = buffer ? buffer : "";
     H5free_memory(buffer);

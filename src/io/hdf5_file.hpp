@@ -55,6 +55,9 @@ class File {
   std::vector<hsize_t> shape(const std::string& dataset) const;
   // The dataset's element class and size: "float32", "float64", "int64", "int32", ... .
   std::string type_name(const std::string& dataset) const;
+  // Whether the dataset carries HDF5's Fletcher-32 checksum (verified on every read).
+  // Files written by other tools often do not (h5py's default).
+  bool checksummed(const std::string& dataset) const;
 
   // Chunked (one chunk up to 64 MiB), Fletcher-32 checksummed, for checkpoints.
   void write(const std::string& dataset, const float* data, const std::vector<hsize_t>& shape, bool checksum = true);

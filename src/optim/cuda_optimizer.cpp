@@ -8,7 +8,7 @@
 namespace manet {
 
 CudaOptimizer::CudaOptimizer(Optimizer& host, long num_params, cudaStream_t stream)
-    : spec_(host.spec()), n_(num_params), stream_(stream), steps_(host.steps()) {
+    : spec_(host.spec()), n_(num_params), stream_(stream), steps_(host.steps()), has_state_(host.has_state()) {
   for (auto& [name, values] : host.slots()) {
     check(long(values->size()) == n_, "optimizer slot " + name + " does not match the parameters");
     slots_.emplace_back().upload(values->data(), values->size(), stream_);
@@ -18,10 +18,10 @@ CudaOptimizer::CudaOptimizer(Optimizer& host, long num_params, cudaStream_t stre
 
 void CudaOptimizer::step(float* params, const float* grads, double lr) {
   if (spec_.type == "sgd") {
-    // No momentum: no buffer (as on the host). The first step creates the buffer.
+    // No momentum: no buffer (as on the host). Without a loaded buffer the step creates it.
     float* buffer = slots_.empty() ? nullptr : slots_[0].data();
     cuda::sgd_step(params, buffer, grads, n_, float(lr), float(spec_.momentum), float(spec_.weight_decay),
-                   spec_.nesterov, steps_ == 0, stream_);
+                   spec_.nesterov, !has_state_, stream_);
   } else {
     // optim/optimizer.cpp's AdamW scalars, from the step count after this step.
     const double t = double(steps_ + 1), b1 = spec_.beta1, b2 = spec_.beta2;
@@ -31,13 +31,14 @@ void CudaOptimizer::step(float* params, const float* grads, double lr) {
     cuda::adamw_step(params, slots_[0].data(), slots_[1].data(), grads, n_, s, stream_);
   }
   ++steps_;
+  has_state_ = !slots_.empty();
 }
 
 void CudaOptimizer::download(Optimizer& host) const {
   auto host_slots = host.slots();
   for (std::size_t i = 0; i < slots_.size(); ++i)
     slots_[i].download(host_slots[i].second->data(), std::size_t(n_), stream_);
-  host.restored(steps_);
+  host.restored(steps_, has_state_);
 }
 
 }  // namespace manet

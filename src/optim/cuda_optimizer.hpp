@@ -27,6 +27,7 @@ class CudaOptimizer {
   long n_;
   cudaStream_t stream_;
   int64_t steps_;
+  bool has_state_;  // the slots hold state (SGD: a momentum buffer exists)
   std::vector<cuda::DeviceBuffer<float>> slots_;  // in host.slots() order
 };
 

@@ -10,7 +10,8 @@ namespace {
 
 // torch.optim.SGD (dampening 0):
 //   g = grad + wd * p
-//   buf = g on the first step, else buf = momentum * buf + g
+//   buf = g when there is no buffer yet (no step made one, none was loaded),
+//         else buf = momentum * buf + g
 //   g = g + momentum * buf (nesterov) or buf
 //   p = p - lr * g
 class Sgd final : public Optimizer {
@@ -39,9 +40,10 @@ class Sgd final : public Optimizer {
     if (spec_.momentum == 0) return {};
     return {{"momentum_buffer", &buffer_}};
   }
-  void restored(int64_t steps) override {
+  bool has_state() const override { return has_buffer_; }
+  void restored(int64_t steps, bool state_loaded) override {
     steps_ = steps;
-    has_buffer_ = spec_.momentum != 0 && steps > 0;
+    has_buffer_ = spec_.momentum != 0 && state_loaded;
   }
 
  private:

@@ -30,9 +30,13 @@ class Optimizer {
   int64_t steps() const { return steps_; }
   // Per-parameter state by checkpoint slot name, flat like the parameters.
   virtual std::vector<std::pair<std::string, std::vector<float>*>> slots() = 0;
-  // Restores state: the step count and which slots were loaded (SGD's momentum buffer
-  // exists only once a step has made it, as in torch).
-  virtual void restored(int64_t steps) { steps_ = steps; }
+  // Whether the slots hold state to use and to save. SGD's momentum buffer exists once a
+  // step has made it or a checkpoint brought it, as in torch (whose SGD keeps no step
+  // count: a buffer loaded at step 0 is used by the first step).
+  virtual bool has_state() const { return true; }
+  // After the slots were filled from a checkpoint (or zeroed): the step count, and whether
+  // they hold loaded state.
+  virtual void restored(int64_t steps, bool state_loaded) { steps_ = steps; }
 
  protected:
   Optimizer(OptimizerSpec spec, long n) : spec_(std::move(spec)), n_(n) {}

@@ -21,7 +21,7 @@ double EvalResult::macro_f1() const {
   return present ? sum / present : 0.0;
 }
 
-EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first, long count) {
+EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first, long count, float* logits_out) {
   const int K = model.spec().num_classes;
   if (count < 0) count = data.size() - first;
   EvalResult r;
@@ -33,6 +33,7 @@ EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long f
     const long n = std::min(batch, first + count - start);
     buffer.gather_range(data, start, n);
     const float* logits = model.forward(buffer.input(), StepContext{});
+    if (logits_out) std::copy_n(logits, n * K, logits_out + start * K);
     loss.forward(logits, buffer.labels(), int(n), 0.0f);
     for (long i = 0; i < n; ++i) {
       const float* row = logits + i * K;
@@ -47,11 +48,15 @@ EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long f
   return r;
 }
 
-EvalResult evaluate_sharded(dist::Comm& comm, Model<float>& model, const Dataset& data, long batch) {
+EvalResult evaluate_sharded(dist::Comm& comm, Model<float>& model, const Dataset& data, long batch,
+                            std::vector<float>* logits) {
   const long n = data.size(), r = comm.rank(), size = comm.size();
   const long first = n * r / size, last = n * (r + 1) / size;
-  EvalResult result = evaluate(model, data, batch, first, last - first);
+  if (logits) logits->assign(std::size_t(n) * model.spec().num_classes, 0.0f);
+  EvalResult result = evaluate(model, data, batch, first, last - first, logits ? logits->data() : nullptr);
   if (size == 1) return result;
+  // Each rank wrote its own rows and left the others zero: the sum is every row, exactly.
+  if (logits) comm.all_reduce(logits->data(), long(logits->size()), dist::ReduceOp::sum, "all-reduce of the logits");
   std::vector<int64_t> counts = {result.correct, result.samples};
   counts.insert(counts.end(), result.confusion.begin(), result.confusion.end());
   comm.all_reduce(counts.data(), long(counts.size()), dist::ReduceOp::sum, "all-reduce of evaluation counts");

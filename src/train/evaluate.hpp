@@ -23,10 +23,14 @@ struct EvalResult {
 };
 
 // Evaluates samples [first, first + count) (all when count < 0) in batches of `batch`.
-EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first = 0, long count = -1);
+// With `logits` (N, classes) for the whole data set, their rows are written there too.
+EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first = 0, long count = -1,
+                    float* logits = nullptr);
 
 // The whole data set, sharded: rank r evaluates the r-th contiguous part and the sums
-// are all-reduced, so every rank returns the same result.
-EvalResult evaluate_sharded(dist::Comm& comm, Model<float>& model, const Dataset& data, long batch);
+// are all-reduced, so every rank returns the same result (and, when asked, every
+// sample's logits (N, classes) in data-set order).
+EvalResult evaluate_sharded(dist::Comm& comm, Model<float>& model, const Dataset& data, long batch,
+                            std::vector<float>* logits = nullptr);
 
 }  // namespace manet

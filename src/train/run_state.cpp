@@ -31,8 +31,8 @@ CheckpointContents make_checkpoint(const Config& config, const RunState& state, 
   } else {
     c.optimizer_hyper.insert(c.optimizer_hyper.end(), {{"beta1", o.beta1}, {"beta2", o.beta2}, {"eps", o.eps}});
   }
-  // SGD's momentum buffer exists once a step has made it (torch semantics).
-  if (o.type != "sgd" || optimizer.steps() > 0)
+  // SGD's momentum buffer exists once a step has made it or a checkpoint brought it (torch).
+  if (optimizer.has_state())
     for (auto& [name, values] : optimizer.slots()) c.slots.emplace_back(name, *values);
   c.metrics = state.history;
   return c;
@@ -48,12 +48,12 @@ bool load_optimizer_state(const CheckpointContents& c, Optimizer& optimizer) {
       if (c.optimizer_step > 0 && optimizer.spec().type != "sgd")
         throw Error("the checkpoint's " + c.optimizer_type + " state has no " + name + " slot");
       std::fill(values->begin(), values->end(), 0.0f);
-      optimizer.restored(0);
+      optimizer.restored(0, false);
       return true;
     }
     *values = it->second;
   }
-  optimizer.restored(c.optimizer_step);
+  optimizer.restored(c.optimizer_step, true);
   return true;
 }
 
@@ -65,6 +65,13 @@ std::string resume_from(const CheckpointContents& c, const Config& config, long 
   const long saved_batch =
       c.global_batch > 0 ? long(c.global_batch)
                          : long(c.world_size) * parse_config(c.config_yaml, "checkpoint config").train.batch_size;
+  if (!c.missing_position.empty()) {
+    std::string missing;
+    for (const std::string& a : c.missing_position) missing += (missing.empty() ? "" : ", ") + a;
+    throw Error("the checkpoint lacks what a resume needs to know where the run stands (" + missing +
+                    "): start a new run from its weights with train.init_from instead",
+                ErrorKind::usage);
+  }
   std::string note;
   if (saved_batch != global_batch) {
     if (!config.checkpoint.allow_global_batch_change)
@@ -83,7 +90,15 @@ std::string resume_from(const CheckpointContents& c, const Config& config, long 
            " with the same global batch of " + std::to_string(global_batch);
   }
   std::copy(c.params.begin(), c.params.end(), model.values());
-  if (!load_optimizer_state(c, optimizer))
+  if (c.optimizer_type.empty()) {
+    // Weights only (a file written by another tool): fine for an optimizer without state.
+    if (!optimizer.slots().empty())
+      throw Error("the checkpoint holds no optimizer state, which " + optimizer.spec().type +
+                      (optimizer.spec().type == "sgd" ? " with momentum" : "") +
+                      " needs to resume exactly: start a new run from its weights with train.init_from",
+                  ErrorKind::usage);
+    optimizer.restored(c.step, false);
+  } else if (!load_optimizer_state(c, optimizer))
     throw Error("the checkpoint holds " + c.optimizer_type + " state but the config asks for " +
                     optimizer.spec().type + ": resume with the same optimizer, or start a new run with train.init_from",
                 ErrorKind::usage);
@@ -111,7 +126,10 @@ std::string find_resumable(const std::string& dir, const ParamTable& table, Chec
   for (const std::string& path : list_checkpoints(dir)) {
     try {
       out = load_checkpoint(path, table);
-      return path;
+      if (out.unchecked.empty()) return path;
+      // auto takes only what it can verify; a path given by hand is taken with a note.
+      warn("skipping checkpoint " + path + ": " + unchecked_note(path, out) +
+           "; to resume from it anyway, set checkpoint.resume to its path");
     } catch (const Error& e) {
       // A damaged file is skipped for an older one; a file of another model means the
       // directory is not this run's: refuse rather than train beside it.

@@ -35,11 +35,11 @@ void broadcast_start(dist::Comm& comm, Training& t) {
   comm.broadcast(t.model->values(), t.model->num_params() * long(sizeof(float)), 0, "broadcast of the parameters");
   for (auto& [name, values] : t.optimizer->slots())
     comm.broadcast(values->data(), long(values->size() * sizeof(float)), 0, "broadcast of the optimizer state");
-  int64_t cursor[6] = {t.optimizer->steps(), t.state.step, t.state.epoch, t.state.epoch_offset,
-                       t.state.samples_seen, t.state.epoch_steps};
+  int64_t cursor[7] = {t.optimizer->steps(), t.state.step, t.state.epoch, t.state.epoch_offset,
+                       t.state.samples_seen, t.state.epoch_steps, t.optimizer->has_state()};
   comm.broadcast(cursor, sizeof cursor, 0, "broadcast of the run position");
   comm.broadcast(&t.state.epoch_loss_sum, sizeof(double), 0, "broadcast of the run position");
-  t.optimizer->restored(cursor[0]);
+  t.optimizer->restored(cursor[0], cursor[6] != 0);
   t.state.step = cursor[1], t.state.epoch = cursor[2], t.state.epoch_offset = cursor[3];
   t.state.samples_seen = cursor[4], t.state.epoch_steps = cursor[5];
 }
@@ -107,13 +107,15 @@ Training set_up_training(Config config, dist::Comm& comm, long global_batch) {
       resumed = find_resumable(config.checkpoint.dir, t.model->params(), ckpt, warn);
     else if (config.checkpoint.resume != "never")
       resumed = config.checkpoint.resume, ckpt = load_checkpoint(resumed, t.model->params());
+    if (const std::string note = unchecked_note(resumed, ckpt); !resumed.empty() && !note.empty()) warn(note);
     if (!resumed.empty()) {
       const std::string note = resume_from(ckpt, config, global_batch, comm.size(), t.state, *t.model, *t.optimizer);
       t.started_from = "resuming from " + resumed + " at step " + std::to_string(t.state.step) + " (epoch " +
                        std::to_string(t.state.epoch + 1) + ")" + note;
     } else if (!config.train.init_from.empty()) {
-      const std::string what =
-          init_from(load_checkpoint(config.train.init_from, t.model->params()), *t.model, *t.optimizer);
+      const CheckpointContents start = load_checkpoint(config.train.init_from, t.model->params());
+      if (const std::string note = unchecked_note(config.train.init_from, start); !note.empty()) warn(note);
+      const std::string what = init_from(start, *t.model, *t.optimizer);
       t.started_from = "initialised from " + config.train.init_from + ": " + what;
     }
   });

@@ -74,7 +74,7 @@ TEST(AdamW, BiasCorrectionCountsFromTheRestoredStep) {
   auto opt = Optimizer::create(spec, 1);
   *opt->slots()[0].second = {0.05f};
   *opt->slots()[1].second = {0.002f};
-  opt->restored(3);
+  opt->restored(3, true);
   float p = 0.7f, g = 0.1f;
   opt->step(&p, &g, 1e-3);
   const double m = 0.9 * 0.05 + 0.1 * 0.1, v = 0.999 * 0.002 + 0.001 * 0.01;
