@@ -35,7 +35,7 @@ fi
 
 field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p" "$2" | tail -1; }
 
-echo "manet scaling: $config, $steps steps per run (first 5 excluded), $(nproc) cores, $(date -u +%FT%TZ)"
+echo "manet scaling: $config, $steps steps per run (first 5 excluded), $(launch/cores.sh) cores, $(date -u +%FT%TZ)"
 printf '%-6s %-10s %10s %9s %9s %18s %18s %9s\n' ranks bucket_mb samples/s per_rank step_ms "rank0_wait_ms" "exposed_comm_ms" scaling
 base=""
 for r in $ranks; do

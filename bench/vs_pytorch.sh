@@ -29,7 +29,7 @@ tcmalloc=$(ls /usr/lib/*/libtcmalloc_minimal.so.4 2>/dev/null | head -1 || true)
 "$python" -c 'import torch' 2>/dev/null ||
   { echo "PyTorch is missing: apt-get install python3-torch libtcmalloc-minimal4" >&2; exit 2; }
 [[ -n "$tcmalloc" ]] || { echo "libtcmalloc_minimal is missing: apt-get install libtcmalloc-minimal4" >&2; exit 2; }
-cores=$(nproc --all)
+cores=$(launch/cores.sh)
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

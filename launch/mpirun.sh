@@ -31,7 +31,7 @@ done
 
 extra=(-x "OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}" -x "OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}")
 if [[ $placement_given == 0 && -z "${SLURM_JOB_ID:-}" && -n "$np" ]]; then
-  cores=$(nproc)
+  cores=$("$(dirname "${BASH_SOURCE[0]}")/cores.sh")  # the affinity mask, not OMP_NUM_THREADS
   if (( np <= cores )); then
     extra+=(--bind-to core --map-by core)
   else

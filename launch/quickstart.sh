@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
 # The README's two commands:
-#   launch/quickstart.sh train   install what is missing, build, run the main job
-#   launch/quickstart.sh test    install what is missing, build, run the whole test suite
+#   launch/quickstart.sh train [--set key=value ...]   install what is missing, build, run the
+#                                                      main job (overrides passed to manet train)
+#   launch/quickstart.sh test                           install what is missing, build, run the
+#                                                      whole test suite
 # Environment: BUILD_DIR (default build), JOBS (default: number of cores), RANKS (train: 2),
 # CUDA_BUILD_DIR (test: default build-cuda).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-}
-if [[ "$mode" != train && "$mode" != test ]]; then
-  echo "usage: launch/quickstart.sh train|test" >&2
+shift || true
+if [[ "$mode" != train && "$mode" != test ]] || [[ "$mode" == test && $# -gt 0 ]]; then
+  echo "usage: launch/quickstart.sh train [--set key=value ...] | launch/quickstart.sh test" >&2
   exit 2
 fi
+# Only config overrides pass through to the main job: anything else is a mistake to report
+# now, not after the install and the build.
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --set) ((i + 1 < ${#args[@]})) || { echo "quickstart: --set needs key=value" >&2; exit 2; }; ((i++)) || true ;;
+    --set=*) ;;
+    *) echo "quickstart: train takes only --set key=value overrides, not '${args[i]}'" >&2; exit 2 ;;
+  esac
+done
 build=${BUILD_DIR:-build}
-jobs=${JOBS:-$(nproc)}
+jobs=${JOBS:-$(launch/cores.sh)}
 
 launch/install-deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release
@@ -37,4 +50,4 @@ if [[ "$mode" == test ]]; then
 fi
 # The default job: Fashion-MNIST to >= 90 % test accuracy on 2 ranks (one per core).
 # Checkpoints and metrics.jsonl go to checkpoints/fmnist; a second run resumes there.
-exec launch/mpirun.sh -np "${RANKS:-2}" "$build/manet" train --config configs/fmnist.yaml
+exec launch/mpirun.sh -np "${RANKS:-2}" "$build/manet" train --config configs/fmnist.yaml "$@"
