@@ -19,6 +19,25 @@ TEST(Cli, HelpListsTheSubcommands) {
   EXPECT_NE(run_command(manet_binary()).exit_code, 0) << "a subcommand is required";
 }
 
+// A BLAS core weaker than the CPU allows is upgraded, also when the environment forced it,
+// unless MANET_KEEP_BLAS_CORE=1 (core/blas_core.hpp). Any CPU that runs this build
+// (x86-64-v3: AVX2) is better than Prescott's SSE3, so this runs everywhere.
+TEST(Cli, AWeakBlasCoreIsUpgradedUnlessKept) {
+  const CommandResult plain = run_command(manet_binary() + " --version");
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_NE(plain.output.find("BLAS: OpenBLAS"), std::string::npos) << plain.output;
+  EXPECT_EQ(plain.output.find("weaker than"), std::string::npos) << plain.output;
+  const CommandResult forced = run_command("OPENBLAS_CORETYPE=Prescott " + manet_binary() + " --version");
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_NE(forced.output.find("(upgraded from Prescott, set by OPENBLAS_CORETYPE: this CPU has"), std::string::npos)
+      << forced.output;
+  EXPECT_EQ(forced.output.find("core Prescott"), std::string::npos) << forced.output;
+  const CommandResult kept = run_command("OPENBLAS_CORETYPE=Prescott MANET_KEEP_BLAS_CORE=1 " + manet_binary() + " --version");
+  ASSERT_EQ(kept.exit_code, 0) << kept.output;
+  EXPECT_NE(kept.output.find("core Prescott (weaker than this CPU's"), std::string::npos) << kept.output;
+  EXPECT_NE(kept.output.find("kept: MANET_KEEP_BLAS_CORE=1"), std::string::npos) << kept.output;
+}
+
 TEST(Cli, BadConfigExitsTwoNamingKeyAndFileAndWritesNothing) {
   const std::string dir = fresh_dir("badcfg");
   const std::string cfg = dir + "/bad.yaml";
