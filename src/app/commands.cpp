@@ -123,7 +123,7 @@ int run_inspect(const InspectArgs& a) {
   int bad = 0;
   long total = 0, checked = 0;
   std::printf("\n%-32s %-18s %10s %12s\n", "parameter", "shape", "count", "L2 norm");
-  // Canonical order (MANET.md) when the stored config builds the model, else HDF5's.
+  // Canonical order (docs/model.md) when the stored config builds the model, else HDF5's.
   std::vector<std::string> names = f.members("/model");
   try {
     const Model<float> model(parse_config(config, a.checkpoint + ":/config").model);
@@ -205,7 +205,7 @@ void add_commands(CLI::App& app, dist::Comm& comm) {
   prepare_cmd->add_option("--seed", pargs->seed, "digits: seed of the synthesis and augmentation")->capture_default_str();
   prepare_cmd->add_option("--clips-per-class", pargs->clips_per_class, "digits: augmented training clips per digit")
       ->check(CLI::Range(1L, 1L << 24));
-  prepare_cmd->footer("Writes the HDF5 data set format of INTERFACE.md; a second run with the same options does nothing.\n"
+  prepare_cmd->footer("Writes the HDF5 data set format of docs/data.md; a second run with the same options does nothing.\n"
                       "  manet prepare wn26 --out data/wn26 && manet train --config configs/wn26.yaml");
   prepare_cmd->callback([pargs, &comm] {
     check(comm.size() == 1, "manet prepare runs as one process (not under mpirun)", ErrorKind::usage);
