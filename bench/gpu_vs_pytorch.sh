@@ -8,8 +8,7 @@
 #   bench/gpu_vs_pytorch.sh [--steps 200] [--batch 64]
 #
 # Needs a usable NVIDIA GPU: without one it says so and exits 1. NOT YET RUN: the machines
-# this was written on have no GPU, and as of this commit manet's training loop does not
-# drive the CUDA kernels (README, GPU), so the manet half reports that and the script fails.
+# this was written on have no GPU, so neither it nor manet's GPU path has ever run (docs/gpu.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=200 batch=64 bin=${MANET_BIN:-build-cuda/manet} python=/usr/bin/python3

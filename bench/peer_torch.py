@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The peer for bench/vs_pytorch.sh: the spec's example MANet (shared/spec/MANET.md)
+"""The peer for bench/vs_pytorch.sh: the spec's example MANet (docs/model.md)
 written independently in PyTorch, trained on Fashion-MNIST with DistributedDataParallel
 over gloo, one process per rank, one thread each (what a PyTorch user would run).
 

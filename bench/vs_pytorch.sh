@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# manet against PyTorch on the same cores, in one run ([6/9]): the spec's example model
+# manet against PyTorch on the same cores, in one run: the spec's example model
 # on Fashion-MNIST, batch 64 per rank, SGD lr 0.05 momentum 0.9, dropout 0.1.
 #   manet:   1 and 2 ranks (launch/mpirun.sh), one thread each
 #   PyTorch: bench/peer_torch.py, DistributedDataParallel over gloo, 2 processes x 1

@@ -20,7 +20,7 @@ if(NOT manet_cuda_choice STREQUAL "OFF")
     set(CUDAToolkit_ROOT /usr/local/cuda)
   endif()
   find_package(CUDAToolkit QUIET)
-  # No CUDA::nccl target: the library and header sit beside the toolkit's (TOOLCHAIN.md).
+  # No CUDA::nccl target: the library and header sit beside the toolkit's (docs/gpu.md).
   find_library(NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
   find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
   set(manet_cuda_missing "")

@@ -250,7 +250,7 @@ void add_commands(CLI::App& app, dist::Comm& comm) {
   prepare_cmd->add_option("--seed", pargs->seed, "digits: seed of the synthesis and augmentation")->capture_default_str();
   prepare_cmd->add_option("--clips-per-class", pargs->clips_per_class, "digits: augmented training clips per digit")
       ->check(CLI::Range(1L, 1L << 24));
-  prepare_cmd->footer("Writes the HDF5 data set format of INTERFACE.md; a second run with the same options does nothing.\n"
+  prepare_cmd->footer("Writes the HDF5 data set format of docs/data.md; a second run with the same options does nothing.\n"
                       "  manet prepare wn26 --out data/wn26 && manet train --config configs/wn26.yaml");
   prepare_cmd->callback([pargs, &comm] {
     check(comm.size() == 1, "manet prepare runs as one process (not under mpirun)", ErrorKind::usage);

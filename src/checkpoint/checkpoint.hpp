@@ -1,5 +1,5 @@
 #pragma once
-// Checkpoints (CHECKPOINT.md): one HDF5 file with weights, optimizer state, where
+// Checkpoints (docs/checkpoint.md): one HDF5 file with weights, optimizer state, where
 // training stands and the config, written atomically and verified on load.
 #include <cstdint>
 #include <string>

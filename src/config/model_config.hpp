@@ -1,5 +1,5 @@
 #pragma once
-// The `model` section of a config -> ModelSpec (MANET.md).
+// The `model` section of a config -> ModelSpec (docs/model.md, docs/config.md).
 #include "config/yaml_reader.hpp"
 #include "model/model_spec.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// The HDF5 data set format of INTERFACE.md: /x float32 [N, C, H, W] (images, already
+// The HDF5 data set format of docs/data.md: /x float32 [N, C, H, W] (images, already
 // normalised) or int64 [N, T] (token ids, 0 = padding); /y int64 [N] labels.
 #include <string>
 

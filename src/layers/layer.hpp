@@ -18,7 +18,7 @@ enum class InitKind {
   zero,
 };
 
-// One named parameter a layer declares, in canonical order (MANET.md).
+// One named parameter a layer declares, in canonical order (docs/model.md).
 struct ParamSpec {
   std::string name;  // full name, e.g. "blocks.1.attn.qkv.weight"
   std::vector<int> shape;

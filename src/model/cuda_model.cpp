@@ -6,7 +6,7 @@
 
 namespace manet {
 
-// The same walk over the spec as Model's constructor (MANET.md's layer order); each
+// The same walk over the spec as Model's constructor (docs/model.md's layer order); each
 // layer's parameters are found in the host's ParamTable by name, so both models share
 // one canonical layout without restating it.
 CudaModel::CudaModel(const Model<float>& host, const cuda::CudaContext& cx)

@@ -1,6 +1,6 @@
 #pragma once
 // MANet: self-attention blocks, attention pooling and a fully connected head
-// (MANET.md). All parameters live in one flat buffer and all gradients in another, in
+// (docs/model.md). All parameters live in one flat buffer and all gradients in another, in
 // canonical order, so "all gradients" is one pointer and one length.
 //
 //   input (image N×C×H×W | tokens N×T -> embed N×E×1×T, key mask)
@@ -43,7 +43,7 @@ class Model {
   // Map shapes after the input and after each block (C×H×W), then the pooled vector.
   const std::vector<MapShape>& block_shapes() const { return block_shapes_; }
 
-  // Seeded initialisation (MANET.md): the same seed gives the same parameters everywhere.
+  // Seeded initialisation (docs/model.md): the same seed gives the same parameters everywhere.
   void init(uint64_t seed);
   void zero_grad();
 
@@ -58,7 +58,7 @@ class Model {
   const T* backward(const T* dlogits, bool want_input_grad = false, const GradsFinal& grads_final = {});
   // Where each parameter starts in the flat buffers, ascending.
   std::vector<long> param_offsets() const;
-  // Tokens models: the rows of embed.weight (the first parameter, MANET.md) that the last
+  // Tokens models: the rows of embed.weight (the first parameter, docs/model.md) that the last
   // backward gave gradient; every other row's gradient is zero. Null for image models.
   const std::vector<int>* embedding_grad_rows() const { return embed_ ? &embed_->grad_rows() : nullptr; }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The `model` section of a config as plain data (MANET.md). Parsing it from YAML is the
+// The `model` section of a config as plain data (docs/model.md). Parsing it from YAML is the
 // config layer's job; checking it is done here, so that every producer of a spec (a
 // config file, a checkpoint's stored config, a test) gets the same checks.
 #include <string>

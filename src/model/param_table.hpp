@@ -1,5 +1,5 @@
 #pragma once
-// Where each named parameter lives in the flat buffer, in canonical order (MANET.md):
+// Where each named parameter lives in the flat buffer, in canonical order (docs/model.md):
 // checkpoints, gradient buckets and printing all walk this table.
 #include <string>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// SynthDigits-10 (shared/DATASETS.md): spoken digits synthesised by espeak-ng for
+// SynthDigits-10 (docs/datasets.md): spoken digits synthesised by espeak-ng for
 // training, tested on held-out espeak voices and on another synthesiser (flite).
 #include "prepare/prepare.hpp"
 

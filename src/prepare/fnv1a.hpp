@@ -1,6 +1,6 @@
 #pragma once
 // FNV-1a, 32 bits, over bytes: the frozen split rule of the text and speech data sets
-// (shared/DATASETS.md). Check values: "" -> 0x811c9dc5, "a" -> 0xe40c292c.
+// (docs/datasets.md). Check values: "" -> 0x811c9dc5, "a" -> 0xe40c292c.
 #include <cstdint>
 #include <string_view>
 

@@ -1,7 +1,7 @@
 #pragma once
 // `manet prepare NAME --out DIR`: builds the data sets of the text and speech
 // applications from Debian packages, deterministically, in the HDF5 data set format of
-// INTERFACE.md. Re-running with the same options finds the files up to date and does
+// docs/data.md. Re-running with the same options finds the files up to date and does
 // nothing.
 #include <cstdint>
 #include <string>

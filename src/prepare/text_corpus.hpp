@@ -1,5 +1,5 @@
 #pragma once
-// The two text corpora of shared/DATASETS.md, read from their Debian packages exactly
+// The two text corpora of docs/datasets.md, read from their Debian packages exactly
 // as the recipe there says: WN26 (WordNet noun definition -> one of 26 supersenses)
 // and FORT14 (fortune cookie -> one of 14 files).
 #include <string>
@@ -26,7 +26,7 @@ constexpr const char* kFortunesDir = "/usr/share/games/fortunes";
 TextCorpus read_wn26(const std::string& data_noun = kWordNetNounFile);
 TextCorpus read_fort14(const std::string& fortunes_dir = kFortunesDir);
 
-// FNV-1a-32 of the test texts joined by "\n": the checksum DATASETS.md gives.
+// FNV-1a-32 of the test texts joined by "\n": the checksum docs/datasets.md gives.
 uint32_t test_text_checksum(const TextCorpus& corpus);
 
 }  // namespace manet::prepare

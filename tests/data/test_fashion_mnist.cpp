@@ -17,7 +17,7 @@ TEST(FashionMnist, ReadsDebiansFilesWithTheDocumentedStatistics) {
   std::vector<int> per_class(10);
   for (int64_t y : test.labels) per_class.at(y)++;
   for (int c = 0; c < 10; ++c) EXPECT_EQ(per_class[c], 1000) << "balanced classes";
-  // DATASETS.md: pixel mean 0.2860, std 0.3530 of x/255 => normalised mean ~0, std ~1.
+  // docs/data.md: pixel mean 0.2860, std 0.3530 of x/255 => normalised mean ~0, std ~1.
   const Dataset raw = load_fashion_mnist("test", kFashionMnistDir, 0.0, 1.0 / 255.0);
   double sum = 0;
   const std::vector<float> raw_values = raw.image_values(), values = test.image_values();

@@ -11,7 +11,7 @@ namespace manet::testing {
 TEST(SpecExample, ParameterNamesShapesAndCount) {
   Model<float> model(spec_example());
   EXPECT_EQ(model.num_params(), 65998);
-  // Canonical order and shapes, as written in MANET.md.
+  // Canonical order and shapes, as written in docs/model.md.
   const std::vector<std::pair<std::string, std::vector<int>>> expected = {
       {"blocks.0.conv.weight", {32, 1, 3, 3}},  {"blocks.0.conv.bias", {32}},
       {"blocks.1.attn.qkv.weight", {96, 32}},   {"blocks.1.attn.qkv.bias", {96}},

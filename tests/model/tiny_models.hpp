@@ -32,7 +32,7 @@ inline ModelSpec tiny_tokens_spec(int seq_len = 8) {
   return s;
 }
 
-// The example of MANET.md (Fashion-MNIST).
+// The example of docs/model.md (Fashion-MNIST).
 inline ModelSpec spec_example() {
   ModelSpec s;
   s.input = InputKind::image;

@@ -21,7 +21,7 @@ bool have_espeak() { return std::filesystem::exists("/usr/lib/x86_64-linux-gnu/e
 TEST(Espeak, VariantsAndTheirSplit) {
   if (!have_espeak()) GTEST_SKIP() << "apt-get install espeak-ng libespeak-ng-dev";
   const std::vector<std::string> variants = espeak_variants();
-  EXPECT_EQ(variants.size(), 102u);  // 101 files in voices/!v + "none" (DATASETS.md)
+  EXPECT_EQ(variants.size(), 102u);  // 101 files in voices/!v + "none" (docs/datasets.md)
   long held = 0;
   for (const std::string& v : variants) {
     held += is_heldout_variant(v);

@@ -1,5 +1,5 @@
-// WN26 and FORT14 against the counts measured independently (shared/DATASETS.md, copied
-// to tests/prepare/expected/): per class train/test counts and the test-text checksum.
+// WN26 and FORT14 against the counts measured independently (docs/datasets.md; kept in
+// tests/prepare/expected/): per class train/test counts and the test-text checksum.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -1,5 +1,5 @@
-// The tokenizer and vocabulary: fixed cases, the vocabulary sizes DATASETS.md measured
-// with Python's re (an independent implementation), determinism, and the prepared files.
+// The tokenizer and vocabulary: fixed cases, the vocabulary sizes measured with Python's
+// re (an independent implementation; docs/datasets.md), determinism, and the prepared files.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 #pragma once
-// Spatial multi-head self-attention with a learned residual gate (MANET.md, "Attn").
+// Spatial multi-head self-attention with a learned residual gate (docs/model.md, "Attn").
 // Per sample, X is (C, P) with positions as columns:
 //   [Q; K; V] = Wqkv X + bqkv                     (3C, P)
 //   S_j = Q_j^T K_j / sqrt(d), A_j = softmax_q(S_j) (P, P), masked keys -> 0 weight

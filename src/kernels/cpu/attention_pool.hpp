@@ -1,5 +1,5 @@
 #pragma once
-// Attention pooling of the head (MANET.md): per sample, X (C, P) becomes one vector
+// Attention pooling of the head (docs/model.md): per sample, X (C, P) becomes one vector
 //   s = w X + b (P), masked positions -inf;  alpha = softmax(s);  v = X alpha (C).
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 // 2-D convolution, stride 1, "same" zero padding (odd kernels), fused ReLU:
 //   y = ReLU(conv(x) + b)
 // computed as im2col + one GEMM over the whole batch, so OpenBLAS sees one long GEMM.
-// Masked input positions read as zero (MANET.md: masked positions are set to 0 before
+// Masked input positions read as zero (docs/model.md: masked positions are set to 0 before
 // every convolution), and get no gradient.
 #include <algorithm>
 #include <cstdint>

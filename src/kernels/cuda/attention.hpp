@@ -1,5 +1,5 @@
 #pragma once
-// Spatial multi-head self-attention with the learned gate (MANET.md "Attn"), the math of
+// Spatial multi-head self-attention with the learned gate (docs/model.md "Attn"), the math of
 // kernels/cpu/attention.hpp, as cuBLAS GEMMs (strided-batched over the heads of a sample)
 // and row-softmax kernels. Unlike the fused CPU core, the (P, P) attention maps are kept
 // for backward (N*heads*P*P floats; 39 MB for the spec example at batch 64):

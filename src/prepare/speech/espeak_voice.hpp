@@ -24,7 +24,7 @@ struct EspeakVoice {
   uint32_t noise_seed = 1;
 };
 
-// The eight English accents of DATASETS.md ("en" is en-gb: SetVoiceByName("en-gb") fails).
+// The eight English accents of docs/datasets.md ("en" is en-gb: SetVoiceByName("en-gb") fails).
 const std::vector<std::string>& espeak_accents();
 
 // The variants: the files of voices/!v plus "none", sorted by name. Throws naming the

@@ -1,5 +1,5 @@
 #pragma once
-// Test B of SynthDigits-10: the 600 flite clips of shared/DATASETS.md (voices kal16, awb,
+// Test B of SynthDigits-10: the 600 flite clips of docs/datasets.md (voices kal16, awb,
 // rms, slt x 10 digits x duration_stretch {0.8, 0.9, 1.0, 1.1, 1.25} x f0 offset
 // {-20, 0, +25} Hz from the voice's base pitch), made by the flite and sox command lines
 // and cached as 16 kHz WAV files: a second run reads the cache.

@@ -1,5 +1,5 @@
 #pragma once
-// Log-mel features (shared/DATASETS.md): 400-sample Hamming window, hop 160, 512-point
+// Log-mel features (docs/datasets.md): 400-sample Hamming window, hop 160, 512-point
 // real FFT (kissfft), power spectrum, 40 triangular mel bands (HTK mel scale,
 // m = 2595 log10(1 + f/700)) between 20 and 8000 Hz, log(x + 1e-6).
 // At 16 kHz one second gives 98 frames of 40 values.
