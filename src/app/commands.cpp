@@ -9,10 +9,11 @@
 #include "checkpoint/checkpoint.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
-#include "dist/agree.hpp"
+#include "comm/agree.hpp"
 #include "io/hdf5_file.hpp"
 #include "prepare/prepare.hpp"
 #include "train/evaluate.hpp"
+#include "train/model_data.hpp"
 #include "train/trainer.hpp"
 
 namespace manet {
@@ -36,14 +37,14 @@ struct InspectArgs {
 };
 
 // Under mpirun every rank evaluates its part of the data; rank 0 prints.
-void run_eval(const EvalArgs& a, dist::Comm& comm) {
+void run_eval(const EvalArgs& a, comm::Comm& comm) {
   Dataset data;
   std::unique_ptr<Model<float>> model;
   CheckpointContents c;
-  dist::agree(comm, [&] {
+  comm::agree(comm, [&] {
     Config config = parse_config(read_checkpoint_config(a.checkpoint), a.checkpoint + ":/config");
     data = load_dataset(parse_dataset_argument(a.data), config.data.normalize);
-    check_data_against_model(config, data);
+    fit_model_to_data(config.model, data, config.source);
     model = std::make_unique<Model<float>>(config.model);
     c = load_checkpoint(a.checkpoint, model->params());
     std::copy(c.params.begin(), c.params.end(), model->values());
@@ -210,7 +211,7 @@ int run_inspect(const InspectArgs& a) {
 
 }  // namespace
 
-void add_commands(CLI::App& app, dist::Comm& comm) {
+void add_commands(CLI::App& app, comm::Comm& comm) {
   auto targs = std::make_shared<TrainArgs>();
   auto* train_cmd = app.add_subcommand("train", "Train a model as a YAML config describes (one process per rank).");
   train_cmd->add_option("--config", targs->config, "the run's YAML config (see configs/)")->required()->check(CLI::ExistingFile);
@@ -220,7 +221,7 @@ void add_commands(CLI::App& app, dist::Comm& comm) {
                     "(checkpoint.resume: auto).");
   train_cmd->callback([targs, &comm] {
     Config config;
-    dist::agree(comm, [&] { config = load_config(targs->config, targs->overrides); });
+    comm::agree(comm, [&] { config = load_config(targs->config, targs->overrides); });
     train(std::move(config), comm);
   });
 

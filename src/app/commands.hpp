@@ -1,12 +1,12 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
-#include "dist/comm.hpp"
+#include "comm/comm.hpp"
 
 namespace manet {
 
 // Registers train, eval, inspect and prepare on `app`; each runs from its callback on the ranks
 // of `comm`.
-void add_commands(CLI::App& app, dist::Comm& comm);
+void add_commands(CLI::App& app, comm::Comm& comm);
 
 }  // namespace manet

@@ -13,13 +13,13 @@
 #include "app/commands.hpp"
 #include "core/blas_core.hpp"
 #include "core/error.hpp"
-#include "dist/comm.hpp"
+#include "comm/comm.hpp"
 
 namespace {
 
 int exit_code(const manet::Error& e) { return e.kind() == manet::ErrorKind::usage ? 2 : 1; }
 
-void print_error(const char* text, const manet::dist::Comm* comm) {
+void print_error(const char* text, const manet::comm::Comm* comm) {
   if (comm && comm->size() > 1)
     std::fprintf(stderr, "manet: error: rank %d of %d: %s\n", comm->rank(), comm->size(), text);
   else
@@ -51,14 +51,14 @@ int main(int argc, char** argv) {
   // One BLAS thread per rank unless the user says otherwise: ranks share the cores.
   if (!std::getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
 
-  std::unique_ptr<manet::dist::Session> session;
+  std::unique_ptr<manet::comm::Session> session;
   try {
-    session = std::make_unique<manet::dist::Session>(&argc, &argv);
+    session = std::make_unique<manet::comm::Session>(&argc, &argv);
   } catch (const manet::Error& e) {
     print_error(e.what(), nullptr);
     return exit_code(e);
   }
-  manet::dist::Comm& comm = session->world();
+  manet::comm::Comm& comm = session->world();
   manet::add_commands(app, comm);
   try {
     app.parse(argc, argv);

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,34 +13,15 @@
 #include <thread>
 #include <type_traits>
 
+#include "core/crc32.hpp"
 #include "core/error.hpp"
+#include "core/utc_time.hpp"
 #include "io/crash_note.hpp"
 #include "io/hdf5_file.hpp"
 
 namespace fs = std::filesystem;
 
 namespace manet {
-
-uint32_t crc32_of(const void* data, std::size_t bytes, uint32_t crc) {
-  const auto* p = static_cast<const Bytef*>(data);
-  while (bytes > 0) {  // zlib takes a uInt length
-    const uInt n = uInt(std::min<std::size_t>(bytes, 1u << 30));
-    crc = uint32_t(crc32(crc, p, n));
-    p += n, bytes -= n;
-  }
-  return crc;
-}
-
-uint32_t crc32_of(const std::string& bytes) { return crc32_of(bytes.data(), bytes.size()); }
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string checkpoint_file_name(int64_t step) {
   char buf[40];

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "model/param_table.hpp"
-#include "optim/optimizer.hpp"
 
 namespace manet {
 
@@ -71,11 +70,5 @@ void ensure_writable_directory(const std::string& dir);
 std::string checkpoint_file_name(int64_t step);
 // Checkpoint files in `dir`, newest (highest step) first.
 std::vector<std::string> list_checkpoints(const std::string& dir);
-
-// zlib CRC-32 of a string, or of any bytes continuing from `crc` (for several buffers).
-uint32_t crc32_of(const std::string& bytes);
-uint32_t crc32_of(const void* data, std::size_t bytes, uint32_t crc = 0);
-// Now as ISO 8601 UTC, e.g. 2026-11-25T21:43:00Z.
-std::string utc_now();
 
 }  // namespace manet

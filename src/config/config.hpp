@@ -1,13 +1,13 @@
 #pragma once
 // The whole run configuration: YAML sections -> plain structs with defaults. Parsing
-// only; building objects from it is the trainer's job.
+// only; building objects from it (and fitting the model to the data) is the trainer's job.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "data/dataset_spec.hpp"
 #include "model/model_spec.hpp"
-#include "optim/optimizer.hpp"
+#include "optim/optimizer_spec.hpp"
 #include "optim/schedule.hpp"
 
 namespace manet {
@@ -78,9 +78,5 @@ Config parse_config(const std::string& yaml, const std::string& name, const std:
 // The fully resolved config (every key, defaults filled in) as YAML; parse_config of
 // it gives the same Config.
 std::string to_yaml(const Config& config);
-
-// Fills the model's input size from the training data and checks the data against the
-// model (channels, sizes, classes, vocabulary), naming both sides on a mismatch.
-void check_data_against_model(Config& config, const struct Dataset& data);
 
 }  // namespace manet

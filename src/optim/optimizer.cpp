@@ -36,6 +36,13 @@ class Sgd final : public Optimizer {
     ++steps_;
   }
 
+  std::vector<std::pair<std::string, double>> hyper_parameters() const override {
+    return {{"lr", spec_.lr},
+            {"weight_decay", spec_.weight_decay},
+            {"momentum", spec_.momentum},
+            {"dampening", 0.0},
+            {"nesterov", spec_.nesterov ? 1.0 : 0.0}};
+  }
   std::vector<std::pair<std::string, std::vector<float>*>> slots() override {
     if (spec_.momentum == 0) return {};
     return {{"momentum_buffer", &buffer_}};
@@ -78,6 +85,10 @@ class AdamW final : public Optimizer {
     }
   }
 
+  std::vector<std::pair<std::string, double>> hyper_parameters() const override {
+    return {{"lr", spec_.lr}, {"weight_decay", spec_.weight_decay}, {"beta1", spec_.beta1}, {"beta2", spec_.beta2},
+            {"eps", spec_.eps}};
+  }
   std::vector<std::pair<std::string, std::vector<float>*>> slots() override {
     return {{"exp_avg", &m_}, {"exp_avg_sq", &v_}};
   }

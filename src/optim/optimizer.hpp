@@ -7,15 +7,9 @@
 #include <utility>
 #include <vector>
 
-namespace manet {
+#include "optim/optimizer_spec.hpp"
 
-struct OptimizerSpec {
-  std::string type = "sgd";  // sgd | adamw
-  double lr = 0.05;
-  double momentum = 0.0, weight_decay = 0.0;  // sgd (weight_decay also adamw's, decoupled)
-  bool nesterov = false;
-  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adamw
-};
+namespace manet {
 
 class Optimizer {
  public:
@@ -26,6 +20,8 @@ class Optimizer {
   virtual void step(float* params, const float* grads, double lr) = 0;
 
   const OptimizerSpec& spec() const { return spec_; }
+  // The hyper-parameters by torch.optim's names, as checkpoints record them (/optimizer).
+  virtual std::vector<std::pair<std::string, double>> hyper_parameters() const = 0;
   // Steps taken so far (AdamW's bias correction counts from this).
   int64_t steps() const { return steps_; }
   // Per-parameter state by checkpoint slot name, flat like the parameters.

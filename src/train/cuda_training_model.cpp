@@ -4,7 +4,7 @@
 #include <limits>
 #include <string>
 
-#include "dist/nccl_transport.hpp"
+#include "comm/nccl_transport.hpp"
 #include "kernels/cuda/elementwise.hpp"
 #include "kernels/cuda/head.hpp"
 #include "layers/cross_entropy.hpp"
@@ -27,8 +27,8 @@ class CudaTrainingModel final : public TrainingModel {
         non_finite_(1) {}
 
   float* grads() override { return model_.grads(); }
-  std::unique_ptr<dist::BucketTransport> bucket_transport(dist::Comm& comm, int buckets) override {
-    return std::make_unique<dist::NcclTransport>(comm, stream(), buckets);
+  std::unique_ptr<comm::BucketTransport> bucket_transport(comm::Comm& comm, int buckets) override {
+    return std::make_unique<comm::NcclTransport>(comm, stream(), buckets);
   }
   std::string where() const override {
     int device = 0;

@@ -48,7 +48,7 @@ EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long f
   return r;
 }
 
-EvalResult evaluate_sharded(dist::Comm& comm, Model<float>& model, const Dataset& data, long batch,
+EvalResult evaluate_sharded(comm::Comm& comm, Model<float>& model, const Dataset& data, long batch,
                             std::vector<float>* logits) {
   const long n = data.size(), r = comm.rank(), size = comm.size();
   const long first = n * r / size, last = n * (r + 1) / size;
@@ -56,11 +56,11 @@ EvalResult evaluate_sharded(dist::Comm& comm, Model<float>& model, const Dataset
   EvalResult result = evaluate(model, data, batch, first, last - first, logits ? logits->data() : nullptr);
   if (size == 1) return result;
   // Each rank wrote its own rows and left the others zero: the sum is every row, exactly.
-  if (logits) comm.all_reduce(logits->data(), long(logits->size()), dist::ReduceOp::sum, "all-reduce of the logits");
+  if (logits) comm.all_reduce(logits->data(), long(logits->size()), comm::ReduceOp::sum, "all-reduce of the logits");
   std::vector<int64_t> counts = {result.correct, result.samples};
   counts.insert(counts.end(), result.confusion.begin(), result.confusion.end());
-  comm.all_reduce(counts.data(), long(counts.size()), dist::ReduceOp::sum, "all-reduce of evaluation counts");
-  comm.all_reduce(&result.loss_sum, 1, dist::ReduceOp::sum, "all-reduce of the evaluation loss");
+  comm.all_reduce(counts.data(), long(counts.size()), comm::ReduceOp::sum, "all-reduce of evaluation counts");
+  comm.all_reduce(&result.loss_sum, 1, comm::ReduceOp::sum, "all-reduce of the evaluation loss");
   result.correct = counts[0], result.samples = counts[1];
   std::copy(counts.begin() + 2, counts.end(), result.confusion.begin());
   return result;

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
-#include "dist/comm.hpp"
+#include "comm/comm.hpp"
 #include "model/manet_model.hpp"
 
 namespace manet {
@@ -30,7 +30,7 @@ EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long f
 // The whole data set, sharded: rank r evaluates the r-th contiguous part and the sums
 // are all-reduced, so every rank returns the same result (and, when asked, every
 // sample's logits (N, classes) in data-set order).
-EvalResult evaluate_sharded(dist::Comm& comm, Model<float>& model, const Dataset& data, long batch,
+EvalResult evaluate_sharded(comm::Comm& comm, Model<float>& model, const Dataset& data, long batch,
                             std::vector<float>* logits = nullptr);
 
 }  // namespace manet

@@ -22,15 +22,9 @@ CheckpointContents make_checkpoint(const Config& config, const RunState& state, 
   c.shuffle_seed = config.seed;
   c.config_yaml = to_yaml(config);
   c.params.assign(model.values(), model.values() + model.num_params());
-  const OptimizerSpec& o = optimizer.spec();
-  c.optimizer_type = o.type;
+  c.optimizer_type = optimizer.spec().type;
   c.optimizer_step = optimizer.steps();
-  c.optimizer_hyper = {{"lr", o.lr}, {"weight_decay", o.weight_decay}};
-  if (o.type == "sgd") {
-    c.optimizer_hyper.insert(c.optimizer_hyper.end(), {{"momentum", o.momentum}, {"dampening", 0.0}, {"nesterov", o.nesterov ? 1.0 : 0.0}});
-  } else {
-    c.optimizer_hyper.insert(c.optimizer_hyper.end(), {{"beta1", o.beta1}, {"beta2", o.beta2}, {"eps", o.eps}});
-  }
+  c.optimizer_hyper = optimizer.hyper_parameters();
   // SGD's momentum buffer exists once a step has made it or a checkpoint brought it (torch).
   if (optimizer.has_state())
     for (auto& [name, values] : optimizer.slots()) c.slots.emplace_back(name, *values);

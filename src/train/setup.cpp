@@ -4,8 +4,10 @@
 #include <filesystem>
 
 #include "checkpoint/checkpoint.hpp"
+#include "core/crc32.hpp"
 #include "core/error.hpp"
-#include "dist/agree.hpp"
+#include "comm/agree.hpp"
+#include "train/model_data.hpp"
 #include "train/run_state.hpp"
 
 namespace manet {
@@ -31,7 +33,7 @@ std::vector<int> ranks_differing_from_root(const std::vector<T>& values) {
 }
 
 // Rank 0's weights, optimizer state and cursor to every rank.
-void broadcast_start(dist::Comm& comm, Training& t) {
+void broadcast_start(comm::Comm& comm, Training& t) {
   comm.broadcast(t.model->values(), t.model->num_params() * long(sizeof(float)), 0, "broadcast of the parameters");
   for (auto& [name, values] : t.optimizer->slots())
     comm.broadcast(values->data(), long(values->size() * sizeof(float)), 0, "broadcast of the optimizer state");
@@ -46,10 +48,10 @@ void broadcast_start(dist::Comm& comm, Training& t) {
 
 }  // namespace
 
-DeviceKind choose_device(dist::Comm& comm, const Config& config) {
+DeviceKind choose_device(comm::Comm& comm, const Config& config) {
   const bool lead = comm.rank() == 0;
   DeviceKind device = DeviceKind::cpu;
-  dist::agree(comm, [&] {
+  comm::agree(comm, [&] {
     device = resolve_device(config.device, config.source, [&](const std::string& line) {
       if (lead) std::fprintf(stderr, "manet: %s\n", line.c_str());
     });
@@ -61,11 +63,11 @@ DeviceKind choose_device(dist::Comm& comm, const Config& config) {
                               rank_list(differ) + " than on rank 0 (some hosts have a usable GPU, some not): set "
                               "device: cpu or cuda explicitly",
                           ErrorKind::usage, lead);
-  if (device == DeviceKind::cuda) select_cuda_device(dist::local_rank(comm));
+  if (device == DeviceKind::cuda) select_cuda_device(comm::local_rank(comm));
   return device;
 }
 
-void check_same_config(dist::Comm& comm, const Config& config) {
+void check_same_config(comm::Comm& comm, const Config& config) {
   const std::string yaml = to_yaml(config);
   const uint64_t mine = crc32_of(yaml.data(), yaml.size());
   const auto all = comm.all_gather_one(mine, "all-gather of config checksums");
@@ -77,19 +79,18 @@ void check_same_config(dist::Comm& comm, const Config& config) {
                 ErrorKind::usage);
 }
 
-Training set_up_training(Config config, dist::Comm& comm, long global_batch) {
+Training set_up_training(Config config, comm::Comm& comm, long global_batch) {
   Training t;
   const bool lead = comm.rank() == 0;
-  dist::agree(comm, [&] { check_same_config(comm, config); });
+  comm::agree(comm, [&] { check_same_config(comm, config); });
 
   // Data first: it fixes the model's input size and is checked against the model.
-  dist::agree(comm, [&] {
+  comm::agree(comm, [&] {
     t.train_data = load_dataset(config.data.train, config.data.normalize);
-    check_data_against_model(config, t.train_data);
+    fit_model_to_data(config.model, t.train_data, config.source);
     if (config.data.test.defined()) {
       t.test_data = load_dataset(config.data.test, config.data.normalize);
-      Config copy = config;
-      check_data_against_model(copy, t.test_data);
+      check_data_fits_model(config.model, t.test_data, config.source);
     }
     t.model = std::make_unique<Model<float>>(config.model);
     t.model->init(config.seed);
@@ -99,7 +100,7 @@ Training set_up_training(Config config, dist::Comm& comm, long global_batch) {
 
   // Where to start: an earlier checkpoint of this run, else train.init_from, else fresh.
   // Rank 0 decides and reads (the files may be visible to it alone), then broadcasts.
-  dist::agree(comm, [&] {
+  comm::agree(comm, [&] {
     if (!lead) return;
     CheckpointContents ckpt;
     std::string resumed;
@@ -130,7 +131,7 @@ uint64_t replica_checksum(const Model<float>& model, Optimizer& optimizer) {
   return crc;
 }
 
-void check_replicas(dist::Comm& comm, const Model<float>& model, Optimizer& optimizer, long step) {
+void check_replicas(comm::Comm& comm, const Model<float>& model, Optimizer& optimizer, long step) {
   const auto all = comm.all_gather_one(replica_checksum(model, optimizer), "all-gather of replica checksums");
   const auto differ = ranks_differing_from_root(all);
   if (!differ.empty())

@@ -1,14 +1,14 @@
 #pragma once
 // Everything before the first step of `manet train`: data, model, optimizer, where the
 // run starts (resume, init_from or fresh), made identical on every rank. Each part is
-// agreed across ranks (dist::agree): if any rank fails, all leave with one message.
+// agreed across ranks (comm::agree): if any rank fails, all leave with one message.
 #include <memory>
 #include <string>
 
 #include "config/config.hpp"
 #include "data/dataset.hpp"
 #include "device/device.hpp"
-#include "dist/comm.hpp"
+#include "comm/comm.hpp"
 #include "model/manet_model.hpp"
 #include "optim/optimizer.hpp"
 #include "train/run_state.hpp"
@@ -28,17 +28,17 @@ struct Training {
 // read; a usage error or ranks that resolved `auto` differently end the run, printed once.
 // Rank 0 prints the notice when `auto` falls back to the CPU. With cuda, binds each rank
 // to the GPU of its local rank (the training then runs there: train/training_model.hpp).
-DeviceKind choose_device(dist::Comm& comm, const Config& config);
+DeviceKind choose_device(comm::Comm& comm, const Config& config);
 
 // Refuses ranks started with different configs (CRC-32 of the resolved YAML), naming them.
-void check_same_config(dist::Comm& comm, const Config& config);
+void check_same_config(comm::Comm& comm, const Config& config);
 
-Training set_up_training(Config config, dist::Comm& comm, long global_batch);
+Training set_up_training(Config config, comm::Comm& comm, long global_batch);
 
 // A CRC-32 of the parameters and optimizer state: equal on every rank, or the replicas
 // have diverged.
 uint64_t replica_checksum(const Model<float>& model, Optimizer& optimizer);
 // Compares the checksums of all ranks; a difference ends the run naming the ranks.
-void check_replicas(dist::Comm& comm, const Model<float>& model, Optimizer& optimizer, long step);
+void check_replicas(comm::Comm& comm, const Model<float>& model, Optimizer& optimizer, long step);
 
 }  // namespace manet

@@ -8,7 +8,7 @@
 
 namespace manet {
 
-Timeline::Timeline(std::string path, long steps, dist::Comm& comm)
+Timeline::Timeline(std::string path, long steps, comm::Comm& comm)
     : path_(std::move(path)), steps_(steps), comm_(comm) {
   if (path_.empty()) return;
   comm_.barrier("barrier that aligns the timeline clocks");

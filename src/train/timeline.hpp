@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dist/comm.hpp"
+#include "comm/comm.hpp"
 
 namespace manet {
 
@@ -17,7 +17,7 @@ class Timeline {
  public:
   using Clock = std::chrono::steady_clock;
   // An empty path turns it off; every call is then a no-op.
-  Timeline(std::string path, long steps, dist::Comm& comm);
+  Timeline(std::string path, long steps, comm::Comm& comm);
 
   bool enabled() const { return !path_.empty(); }
   bool recording(long step) const { return enabled() && step <= last_step_ && !written_; }
@@ -32,7 +32,7 @@ class Timeline {
  private:
   std::string path_;
   long steps_, last_step_ = 0;
-  dist::Comm& comm_;
+  comm::Comm& comm_;
   Clock::time_point origin_;
   std::string events_;  // comma-separated JSON objects
   bool written_ = false;

@@ -11,9 +11,9 @@
 #include "core/blas_core.hpp"
 #include "core/error.hpp"
 #include "data/sampler.hpp"
-#include "dist/agree.hpp"
-#include "dist/gradient_buckets.hpp"
-#include "dist/row_sparse_sum.hpp"
+#include "comm/agree.hpp"
+#include "comm/gradient_buckets.hpp"
+#include "comm/row_sparse_sum.hpp"
 #include "train/batch.hpp"
 #include "train/evaluate.hpp"
 #include "train/fault_injection.hpp"
@@ -50,7 +50,7 @@ double peak_rss_mb() {
 // Every rank sees the same non-finite global loss or summed gradient and stops together;
 // rank 0 names the ranks whose own contribution was not finite. `what` completes "the
 // loss is nan" / "the gradients are not finite"; `suspects` introduces the rank list.
-[[noreturn]] void stop_on_non_finite(dist::Comm& comm, const std::string& what, bool locally_bad, long step,
+[[noreturn]] void stop_on_non_finite(comm::Comm& comm, const std::string& what, bool locally_bad, long step,
                                      const char* suspects) {
   const auto bad = comm.all_gather_one<uint8_t>(locally_bad, "all-gather of non-finite flags");
   std::string ranks;
@@ -66,7 +66,7 @@ double peak_rss_mb() {
 
 }  // namespace
 
-void train(Config config, dist::Comm& comm) {
+void train(Config config, comm::Comm& comm) {
   const int rank = comm.rank(), world = comm.size();
   const bool lead = rank == 0;
   comm.set_timeout(config.dist.timeout_s);
@@ -91,7 +91,7 @@ void train(Config config, dist::Comm& comm) {
   // the state for checkpoints and evaluation once trained->sync_to_host() has run.
   const std::unique_ptr<TrainingModel> trained = make_training_model(device, model, optimizer);
   std::unique_ptr<ShardSampler> sampler_owner;  // refuses a global batch larger than the data, on every rank
-  dist::agree(comm, [&] {
+  comm::agree(comm, [&] {
     sampler_owner = std::make_unique<ShardSampler>(t.train_data.size(), global_batch, cfg.seed, cfg.train.shuffle);
   });
   ShardSampler& sampler = *sampler_owner;
@@ -104,15 +104,15 @@ void train(Config config, dist::Comm& comm) {
   const long n_params = model.num_params();
   // A token embedding's gradient lives in the rows the step's tokens used: summed as those
   // rows (the union over ranks), not as the whole table, which would be most of the bytes.
-  std::optional<dist::RowSparseSum> embed_sum;
+  std::optional<comm::RowSparseSum> embed_sum;
   if (world > 1 && trained->embedding_grad_rows())
     embed_sum.emplace(comm, model.spec().vocab_size, model.spec().embed_dim);
   const long dense_begin = embed_sum ? long(model.spec().vocab_size) * model.spec().embed_dim : 0;
-  dist::GradientBuckets buckets(
-      trained->bucket_transport(comm, dist::count_buckets(n_params, model.param_offsets(), cfg.dist.bucket_mb,
+  comm::GradientBuckets buckets(
+      trained->bucket_transport(comm, comm::count_buckets(n_params, model.param_offsets(), cfg.dist.bucket_mb,
                                                           dense_begin)),
       trained->grads(), n_params, model.param_offsets(), cfg.dist.bucket_mb, dense_begin);
-  const int hosts = world > 1 ? dist::count_hosts(comm) : 1;
+  const int hosts = world > 1 ? comm::count_hosts(comm) : 1;
   if (lead)
     std::printf("model %ld parameters | %ld training samples, %ld steps/epoch of %ld (%d rank%s x %ld) | %ld steps"
                 "%s\n", model.num_params(), t.train_data.size(), sampler.steps_per_epoch(), global_batch, world,
@@ -129,7 +129,7 @@ void train(Config config, dist::Comm& comm) {
   auto save = [&] {
     const std::string path = cfg.checkpoint.dir + "/" + checkpoint_file_name(state.step);
     trained->sync_to_host();
-    dist::agree(comm, [&] {
+    comm::agree(comm, [&] {
       if (!lead) return;
       save_checkpoint(path, make_checkpoint(cfg, state, model, optimizer, global_batch, world), model.params());
       const auto old = list_checkpoints(cfg.checkpoint.dir);  // older ones go once the new one is durable
@@ -199,7 +199,7 @@ void train(Config config, dist::Comm& comm) {
     const bool minutes_due = lead && cfg.checkpoint.every_minutes > 0 &&
                              seconds_since_const(last_save) >= 60 * cfg.checkpoint.every_minutes;
     double agreed[3] = {local_loss, stop_signals.received() ? 1.0 : 0.0, minutes_due ? 1.0 : 0.0};
-    const int agreed_ticket = comm.start_all_reduce(agreed, 3, dist::DType::f64, dist::ReduceOp::sum,
+    const int agreed_ticket = comm.start_all_reduce(agreed, 3, comm::DType::f64, comm::ReduceOp::sum,
                                                     "all-reduce of the loss");
     s.forward = seconds_since(t0);
 
@@ -275,10 +275,10 @@ void train(Config config, dist::Comm& comm) {
   timeline.maybe_write(state.step, true);
   if (state.epoch_steps > 0) evaluate_epoch();  // a run that ends mid-epoch still reports on it
   const std::string final_path = save();
-  comm.all_reduce(comm_waits.data(), long(comm_waits.size()), dist::ReduceOp::min, "all-reduce of step timings");
+  comm.all_reduce(comm_waits.data(), long(comm_waits.size()), comm::ReduceOp::min, "all-reduce of step timings");
   for (double w : comm_waits) times.comm_floor += w;
   times.peak_rss_mb = peak_rss_mb();
-  comm.all_reduce(&times.peak_rss_mb, 1, dist::ReduceOp::max, "all-reduce of peak memory");
+  comm.all_reduce(&times.peak_rss_mb, 1, comm::ReduceOp::max, "all-reduce of peak memory");
   progress.summary(times, world);
   progress.note("done: " + std::to_string(state.step) + " steps in " + format_duration(progress.elapsed_seconds()) +
                 "; final checkpoint " + final_path);

@@ -19,8 +19,8 @@ class CpuTrainingModel final : public TrainingModel {
       : TrainingModel(model), optimizer_(optimizer), loss_(model.spec().num_classes) {}
 
   float* grads() override { return host_.grads(); }
-  std::unique_ptr<dist::BucketTransport> bucket_transport(dist::Comm& comm, int) override {
-    return dist::comm_transport(comm);
+  std::unique_ptr<comm::BucketTransport> bucket_transport(comm::Comm& comm, int) override {
+    return comm::comm_transport(comm);
   }
   double forward_loss(const BatchBuffer& batch, const StepContext& ctx, float smoothing) override {
     const float* logits = host_.forward(batch.input(), ctx);
@@ -31,7 +31,7 @@ class CpuTrainingModel final : public TrainingModel {
     host_.backward(loss_.backward(scale), false, grads_final);
   }
   const std::vector<int>* embedding_grad_rows() const override { return host_.embedding_grad_rows(); }
-  bool grads_finite() override { return dist::all_finite(host_.grads(), host_.num_params()); }
+  bool grads_finite() override { return comm::all_finite(host_.grads(), host_.num_params()); }
   void clip_gradients(double max_norm) override {
     float* g = host_.grads();
     const long n = host_.num_params();

@@ -9,8 +9,8 @@
 #include <memory>
 
 #include "device/device.hpp"
-#include "dist/comm.hpp"
-#include "dist/gradient_buckets.hpp"
+#include "comm/comm.hpp"
+#include "comm/gradient_buckets.hpp"
 #include "model/manet_model.hpp"
 #include "optim/optimizer.hpp"
 #include "train/batch.hpp"
@@ -26,7 +26,7 @@ class TrainingModel {
   // The flat gradient buffer (n): host or GPU memory, handed to the bucket transport only.
   virtual float* grads() = 0;
   // The transport for gradient buckets on grads(): MPI/Comm on the CPU, NCCL on the GPU.
-  virtual std::unique_ptr<dist::BucketTransport> bucket_transport(dist::Comm& comm, int buckets) = 0;
+  virtual std::unique_ptr<comm::BucketTransport> bucket_transport(comm::Comm& comm, int buckets) = 0;
   // One line for the log about where training runs ("" on the CPU: its output is unchanged).
   virtual std::string where() const { return ""; }
 
@@ -37,7 +37,7 @@ class TrainingModel {
   // grads_final as in Model<float>::backward (for the bucket overlap).
   virtual void backward(float scale, const Model<float>::GradsFinal& grads_final) = 0;
   // The rows of embed.weight (at offset 0) whose gradient the last backward made, when
-  // the caller may sum just those (dist/row_sparse_sum.hpp); null to sum it all densely.
+  // the caller may sum just those (comm/row_sparse_sum.hpp); null to sum it all densely.
   virtual const std::vector<int>* embedding_grad_rows() const { return nullptr; }
   // After the all-reduce: whether every summed gradient is finite.
   virtual bool grads_finite() = 0;

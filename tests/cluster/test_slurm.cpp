@@ -8,7 +8,7 @@
 
 #include <regex>
 
-#include "dist/run_harness.hpp"
+#include "comm/run_harness.hpp"
 
 namespace manet::testing {
 

@@ -8,7 +8,7 @@
 
 #include "config/bad_configs.hpp"
 #include "data/bad_datasets.hpp"
-#include "dist/run_harness.hpp"
+#include "comm/run_harness.hpp"
 
 namespace manet::testing {
 

@@ -3,7 +3,7 @@
 // named and skipped; kills during saves always leave a resumable directory; a
 // checkpoint of another model, an unwritable directory and a full disk are refused
 // cleanly; a second Ctrl-C aborts at once. (Resumes on several ranks and across world
-// sizes: tests/dist/test_resume_ranks.cpp.)
+// sizes: tests/comm/test_resume_ranks.cpp.)
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
@@ -13,7 +13,7 @@
 #include <random>
 
 #include "core/error.hpp"
-#include "dist/run_harness.hpp"
+#include "comm/run_harness.hpp"
 
 namespace manet::testing {
 

@@ -13,10 +13,10 @@
 
 #include <vector>
 
-#include "dist/comm.hpp"
-#include "dist/gradient_buckets.hpp"
+#include "comm/comm.hpp"
+#include "comm/gradient_buckets.hpp"
 
-namespace manet::dist {
+namespace manet::comm {
 
 class NcclTransport final : public BucketTransport {
  public:
@@ -46,4 +46,4 @@ class NcclTransport final : public BucketTransport {
   int* non_finite_ = nullptr;  // device counter of this rank's non-finite gradients this step
 };
 
-}  // namespace manet::dist
+}  // namespace manet::comm

@@ -2,7 +2,7 @@
 // The communication API: who am I, how many are we, and the few collectives data
 // parallel training needs. Two backends behind one interface, chosen at run time:
 // MPI when the process was started by mpirun/srun, a single-process one otherwise (so
-// `manet train` without mpirun just works). `dist` knows nothing of layers or models:
+// `manet train` without mpirun just works). `comm` knows nothing of layers or models:
 // it moves bytes.
 //
 // Every collective has a deadline (`set_timeout`): a rank that never arrives - stalled,
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace manet::dist {
+namespace manet::comm {
 
 enum class DType { f32, f64, i64, u64, u8 };
 enum class ReduceOp { sum, min, max };
@@ -116,4 +116,4 @@ int count_hosts(Comm& comm);
 // MPI_COMM_TYPE_SHARED; 0 for a single process): which GPU it takes. Collective.
 int local_rank(Comm& comm);
 
-}  // namespace manet::dist
+}  // namespace manet::comm

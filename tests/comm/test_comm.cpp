@@ -8,16 +8,16 @@
 #include <numeric>
 
 #include "core/error.hpp"
-#include "dist/gradient_buckets.hpp"
-#include "dist/row_sparse_sum.hpp"
-#include "dist/test_world.hpp"
+#include "comm/gradient_buckets.hpp"
+#include "comm/row_sparse_sum.hpp"
+#include "comm/test_world.hpp"
 
 namespace manet::testing {
 
-using dist::ReduceOp;
+using comm::ReduceOp;
 
 TEST(Comm, RankAndSizeMatchTheLauncher) {
-  dist::Comm& c = world();
+  comm::Comm& c = world();
   const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
   EXPECT_EQ(c.size(), size ? std::atoi(size) : 1);
   const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
@@ -26,7 +26,7 @@ TEST(Comm, RankAndSizeMatchTheLauncher) {
 }
 
 TEST(Comm, AllReduceSumOfRankDependentData) {
-  dist::Comm& c = world();
+  comm::Comm& c = world();
   const long n = 1000;
   const double s = c.size(), triangle = s * (s + 1) / 2;  // sum over ranks of (rank + 1)
   std::vector<float> f(n);
@@ -44,7 +44,7 @@ TEST(Comm, AllReduceSumOfRankDependentData) {
 }
 
 TEST(Comm, AllReduceMinAndMax) {
-  dist::Comm& c = world();
+  comm::Comm& c = world();
   int64_t v[3] = {10 * c.rank() - 3, -c.rank(), 7};
   int64_t w[3] = {v[0], v[1], v[2]};
   c.all_reduce(v, 3, ReduceOp::min, "test");
@@ -58,7 +58,7 @@ TEST(Comm, AllReduceMinAndMax) {
 }
 
 TEST(Comm, BroadcastFromTheLastRank) {
-  dist::Comm& c = world();
+  comm::Comm& c = world();
   const int root = c.size() - 1;
   std::vector<double> v(300, -1.0);
   if (c.rank() == root) std::iota(v.begin(), v.end(), 1000.0 * root);
@@ -74,7 +74,7 @@ TEST(Comm, BroadcastFromTheLastRank) {
 }
 
 TEST(Comm, AllGatherInRankOrder) {
-  dist::Comm& c = world();
+  comm::Comm& c = world();
   const auto all = c.all_gather_one<uint64_t>(uint64_t(c.rank()) * c.rank() + 1, "test");
   ASSERT_EQ(all.size(), std::size_t(c.size()));
   for (int r = 0; r < c.size(); ++r) EXPECT_EQ(all[r], uint64_t(r) * r + 1);
@@ -82,10 +82,10 @@ TEST(Comm, AllGatherInRankOrder) {
 }
 
 TEST(Comm, NonBlockingAllReducesCompleteInAnyOrder) {
-  dist::Comm& c = world();
+  comm::Comm& c = world();
   std::vector<float> a(50000, float(c.rank())), b(10, 1.0f);
-  const int ta = c.start_all_reduce(a.data(), long(a.size()), dist::DType::f32, ReduceOp::sum, "a");
-  const int tb = c.start_all_reduce(b.data(), long(b.size()), dist::DType::f32, ReduceOp::sum, "b");
+  const int ta = c.start_all_reduce(a.data(), long(a.size()), comm::DType::f32, ReduceOp::sum, "a");
+  const int tb = c.start_all_reduce(b.data(), long(b.size()), comm::DType::f32, ReduceOp::sum, "b");
   c.wait(tb);
   while (!c.test(ta)) {
   }
@@ -95,7 +95,7 @@ TEST(Comm, NonBlockingAllReducesCompleteInAnyOrder) {
 }
 
 TEST(Comm, StalledPeerTimesOutNamingTheCollective) {
-  dist::Comm& c = world();
+  comm::Comm& c = world();
   if (c.size() < 2) GTEST_SKIP() << "needs two ranks";
   c.set_context("during step", 7);
   const double saved = c.timeout();
@@ -120,7 +120,7 @@ TEST(Comm, StalledPeerTimesOutNamingTheCollective) {
 // --- gradient buckets -------------------------------------------------------------
 
 TEST(PlanBuckets, CutFromTheEndAtParameterStartsWithinTheLimit) {
-  const auto b = dist::plan_buckets(10, {0, 3, 7}, 4);
+  const auto b = comm::plan_buckets(10, {0, 3, 7}, 4);
   ASSERT_EQ(b.size(), 3u);
   EXPECT_EQ(b[0].begin, 7);
   EXPECT_EQ(b[0].end, 10);
@@ -128,14 +128,14 @@ TEST(PlanBuckets, CutFromTheEndAtParameterStartsWithinTheLimit) {
   EXPECT_EQ(b[1].end, 7);
   EXPECT_EQ(b[2].begin, 0);
   EXPECT_EQ(b[2].end, 3);
-  const auto one = dist::plan_buckets(10, {0, 3, 7}, 1000);
+  const auto one = comm::plan_buckets(10, {0, 3, 7}, 1000);
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].begin, 0);
   EXPECT_EQ(one[0].end, 10);
 }
 
 TEST(PlanBuckets, SplitsAParameterLargerThanTheLimit) {
-  const auto b = dist::plan_buckets(10, {0, 3, 7}, 2);
+  const auto b = comm::plan_buckets(10, {0, 3, 7}, 2);
   const std::vector<std::pair<long, long>> expected = {{8, 10}, {7, 8}, {5, 7}, {3, 5}, {1, 3}, {0, 1}};
   ASSERT_EQ(b.size(), expected.size());
   for (std::size_t i = 0; i < b.size(); ++i) {
@@ -145,26 +145,26 @@ TEST(PlanBuckets, SplitsAParameterLargerThanTheLimit) {
 }
 
 TEST(PlanBuckets, LeaveOutAPrefixSummedElsewhere) {
-  const auto b = dist::plan_buckets(10, {0, 3, 7}, 3, 2);  // [0, 2) is not theirs; 2 is no parameter start
+  const auto b = comm::plan_buckets(10, {0, 3, 7}, 3, 2);  // [0, 2) is not theirs; 2 is no parameter start
   const std::vector<std::pair<long, long>> expected = {{7, 10}, {4, 7}, {3, 4}, {2, 3}};
   ASSERT_EQ(b.size(), expected.size());
   for (std::size_t i = 0; i < b.size(); ++i) {
     EXPECT_EQ(b[i].begin, expected[i].first) << i;
     EXPECT_EQ(b[i].end, expected[i].second) << i;
   }
-  EXPECT_TRUE(dist::plan_buckets(10, {0, 3, 7}, 4, 10).empty());
+  EXPECT_TRUE(comm::plan_buckets(10, {0, 3, 7}, 4, 10).empty());
 }
 
 // Rank r touches rows r, r + 5, 2r + 1 (mod 37) and row 36, with values that name the
 // rank, row and column; every other row is zero and must stay zero.
 TEST(RowSparseSum, EqualsTheDenseSumAndMovesOnlyTheUnion) {
-  dist::Comm& c = world();
+  comm::Comm& c = world();
   const long rows = 37, width = 3;
   auto touched_by = [&](int r) { return std::vector<int>{r % 37, (r + 5) % 37, (2 * r + 1) % 37, 36, 36}; };
   std::vector<float> g(rows * width, 0.0f);
   for (int row : touched_by(c.rank()))
     for (long k = 0; k < width; ++k) g[row * width + k] = float(1 + c.rank()) * float(100 * row + k + 1);
-  dist::RowSparseSum sum(c, rows, width);
+  comm::RowSparseSum sum(c, rows, width);
   sum.sum(g.data(), touched_by(c.rank()));
   std::vector<bool> in_union(rows, false);
   for (long row = 0; row < rows; ++row)
@@ -183,14 +183,14 @@ TEST(RowSparseSum, EqualsTheDenseSumAndMovesOnlyTheUnion) {
 }
 
 TEST(GradientBuckets, SumEveryGradientAtEveryBucketSize) {
-  dist::Comm& c = world();
+  comm::Comm& c = world();
   const long n = 300000;  // 1.2 MB of gradients
   std::vector<long> offsets;
   for (long at = 0; at < n; at += 1 + (at * 7919) % 40000) offsets.push_back(at);
   for (double mb : {0.001, 0.05, 0.25, 1.0, 8.0}) {
     std::vector<float> g(n);
     for (long i = 0; i < n; ++i) g[i] = float(c.rank() + (i % 1000));
-    dist::GradientBuckets buckets(c, g.data(), n, offsets, mb);
+    comm::GradientBuckets buckets(c, g.data(), n, offsets, mb);
     // Backward reports final gradients from the end, a parameter at a time.
     for (auto it = offsets.rbegin(); it != offsets.rend(); ++it) buckets.ready_from(*it);
     buckets.finish();

@@ -1,11 +1,11 @@
-#include "dist/nccl_transport.hpp"
+#include "comm/nccl_transport.hpp"
 
 #include <string>
 
 #include "core/error.hpp"
 #include "kernels/cuda/elementwise.hpp"
 
-namespace manet::dist {
+namespace manet::comm {
 
 void NcclTransport::check(ncclResult_t result, const char* what) const {
   if (result == ncclSuccess || result == ncclInProgress) return;
@@ -88,4 +88,4 @@ bool NcclTransport::local_all_finite() {
   return bad == 0;
 }
 
-}  // namespace manet::dist
+}  // namespace manet::comm

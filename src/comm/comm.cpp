@@ -1,4 +1,4 @@
-#include "dist/comm.hpp"
+#include "comm/comm.hpp"
 
 #include <mpi.h>
 #include <sched.h>
@@ -13,7 +13,7 @@
 
 #include "core/error.hpp"
 
-namespace manet::dist {
+namespace manet::comm {
 
 std::string Comm::context() const {
   if (!context_words_ || !*context_words_) return "";
@@ -259,4 +259,4 @@ Session::~Session() {
   if (finalize_) MPI_Finalize();
 }
 
-}  // namespace manet::dist
+}  // namespace manet::comm

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "dist/run_harness.hpp"
+#include "comm/run_harness.hpp"
 
 namespace manet::testing {
 

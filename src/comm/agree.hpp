@@ -6,10 +6,10 @@
 // failed rank will never reach, and nobody prints the same line 512 times.
 #include <functional>
 
-#include "dist/comm.hpp"
+#include "comm/comm.hpp"
 
-namespace manet::dist {
+namespace manet::comm {
 
 void agree(Comm& comm, const std::function<void()>& work);
 
-}  // namespace manet::dist
+}  // namespace manet::comm

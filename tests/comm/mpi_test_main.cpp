@@ -6,12 +6,12 @@
 
 #include <cstdio>
 
-#include "dist/comm.hpp"
-#include "dist/test_world.hpp"
+#include "comm/comm.hpp"
+#include "comm/test_world.hpp"
 
 namespace manet::testing {
 
-dist::Comm* g_world = nullptr;
+comm::Comm* g_world = nullptr;
 
 namespace {
 
@@ -32,7 +32,7 @@ class RankFailurePrinter : public ::testing::EmptyTestEventListener {
 }  // namespace manet::testing
 
 int main(int argc, char** argv) {
-  manet::dist::Session session(&argc, &argv);
+  manet::comm::Session session(&argc, &argv);
   manet::testing::g_world = &session.world();
   ::testing::InitGoogleTest(&argc, argv);
   const int rank = session.world().rank();

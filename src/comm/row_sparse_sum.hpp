@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "dist/comm.hpp"
+#include "comm/comm.hpp"
 
-namespace manet::dist {
+namespace manet::comm {
 
 class RowSparseSum {
  public:
@@ -37,4 +37,4 @@ class RowSparseSum {
   bool local_finite_ = true;
 };
 
-}  // namespace manet::dist
+}  // namespace manet::comm

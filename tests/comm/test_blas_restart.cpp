@@ -2,7 +2,7 @@
 // before MPI starts, and the job runs: the re-exec must not confuse the launcher.
 #include <gtest/gtest.h>
 
-#include "dist/run_harness.hpp"
+#include "comm/run_harness.hpp"
 
 namespace manet::testing {
 

@@ -1,8 +1,8 @@
-#include "dist/agree.hpp"
+#include "comm/agree.hpp"
 
 #include "core/error.hpp"
 
-namespace manet::dist {
+namespace manet::comm {
 
 void agree(Comm& comm, const std::function<void()>& work) {
   std::string message;
@@ -37,4 +37,4 @@ void agree(Comm& comm, const std::function<void()>& work) {
   throw CollectiveError(text, -v[1] == 2 ? ErrorKind::usage : ErrorKind::runtime, reporter);
 }
 
-}  // namespace manet::dist
+}  // namespace manet::comm

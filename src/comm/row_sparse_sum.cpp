@@ -1,12 +1,12 @@
-#include "dist/row_sparse_sum.hpp"
+#include "comm/row_sparse_sum.hpp"
 
 #include <algorithm>
 #include <string>
 
 #include "core/error.hpp"
-#include "dist/gradient_buckets.hpp"
+#include "comm/gradient_buckets.hpp"
 
-namespace manet::dist {
+namespace manet::comm {
 
 RowSparseSum::RowSparseSum(Comm& comm, long rows, long width)
     : comm_(comm), rows_(rows), width_(width), in_use_(std::size_t(rows)) {}
@@ -33,4 +33,4 @@ void RowSparseSum::sum(float* grads, const std::vector<int>& touched) {
     std::copy_n(packed_.data() + long(i) * width_, width_, grads + long(union_[i]) * width_);
 }
 
-}  // namespace manet::dist
+}  // namespace manet::comm

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "dist/comm.hpp"
+#include "comm/comm.hpp"
 
-namespace manet::dist {
+namespace manet::comm {
 
 struct Bucket {
   long begin = 0, end = 0;  // [begin, end) in the flat buffer
@@ -29,7 +29,7 @@ struct Bucket {
 
 // Cuts [begin, total) into buckets of at most `max_floats` from the end, preferring cuts
 // at parameter starts (`param_offsets`, ascending). [0, begin) is left out: gradients
-// summed another way (dist/row_sparse_sum.hpp).
+// summed another way (comm/row_sparse_sum.hpp).
 std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats,
                                  long begin = 0);
 
@@ -90,4 +90,4 @@ class GradientBuckets {
 // True when no value of data[0, n) is NaN or infinite.
 bool all_finite(const float* data, long n);
 
-}  // namespace manet::dist
+}  // namespace manet::comm

@@ -1,11 +1,11 @@
-#include "dist/gradient_buckets.hpp"
+#include "comm/gradient_buckets.hpp"
 
 #include <algorithm>
 #include <chrono>
 
 #include "core/error.hpp"
 
-namespace manet::dist {
+namespace manet::comm {
 
 std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats,
                                  long begin) {
@@ -97,4 +97,4 @@ double GradientBuckets::finish() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-}  // namespace manet::dist
+}  // namespace manet::comm

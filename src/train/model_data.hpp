@@ -1,0 +1,19 @@
+#pragma once
+// A model and the data it trains or is evaluated on must agree: input kind, channels, image
+// size, sequence length, vocabulary and classes. The config leaves out what the data fixes.
+#include <string>
+
+#include "data/dataset.hpp"
+#include "model/model_spec.hpp"
+
+namespace manet {
+
+// Takes the image size from the data when the model does not name one (model.image_size),
+// then checks as below.
+void fit_model_to_data(ModelSpec& model, const Dataset& data, const std::string& source);
+
+// Throws a usage Error naming `source` (the config), the data set and both sides of the
+// first mismatch; also the shape checks that needed the input size.
+void check_data_fits_model(const ModelSpec& model, const Dataset& data, const std::string& source);
+
+}  // namespace manet
