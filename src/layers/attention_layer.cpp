@@ -1,6 +1,7 @@
 #include "layers/attention_layer.hpp"
 
 #include "kernels/cpu/attention.hpp"
+#include "layers/param_specs.hpp"
 
 namespace manet {
 
@@ -10,12 +11,7 @@ AttentionLayer<T>::AttentionLayer(std::string prefix, MapShape in, int heads)
 
 template <class T>
 std::vector<ParamSpec> AttentionLayer<T>::param_specs() const {
-  const int C = in_.C;
-  return {{prefix_ + ".qkv.weight", {3 * C, C}, InitKind::uniform_fan_in, C},
-          {prefix_ + ".qkv.bias", {3 * C}, InitKind::uniform_fan_in, C},
-          {prefix_ + ".proj.weight", {C, C}, InitKind::uniform_fan_in, C},
-          {prefix_ + ".proj.bias", {C}, InitKind::uniform_fan_in, C},
-          {prefix_ + ".gamma", {1}, InitKind::zero, 0}};
+  return attention_param_specs(prefix_, in_.C);
 }
 
 template <class T>

@@ -1,13 +1,13 @@
 #include "layers/attention_pool_layer.hpp"
 
 #include "kernels/cpu/attention_pool.hpp"
+#include "layers/param_specs.hpp"
 
 namespace manet {
 
 template <class T>
 std::vector<ParamSpec> AttentionPoolLayer<T>::param_specs() const {
-  return {{"pool.score.weight", {1, in_.C}, InitKind::uniform_fan_in, in_.C},
-          {"pool.score.bias", {1}, InitKind::uniform_fan_in, in_.C}};
+  return attention_pool_param_specs(in_.C);
 }
 
 template <class T>

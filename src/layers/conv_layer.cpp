@@ -5,6 +5,7 @@
 #include "kernels/cpu/conv.hpp"
 #include "kernels/cpu/conv_direct.hpp"
 #include "kernels/cpu/winograd.hpp"
+#include "layers/param_specs.hpp"
 
 namespace manet {
 
@@ -20,9 +21,7 @@ ConvLayer<T>::ConvLayer(std::string prefix, MapShape in, int out_channels, int k
 
 template <class T>
 std::vector<ParamSpec> ConvLayer<T>::param_specs() const {
-  const int fan_in = in_.C * kh_ * kw_;
-  return {{prefix_ + ".weight", {out_channels_, in_.C, kh_, kw_}, InitKind::uniform_fan_in, fan_in},
-          {prefix_ + ".bias", {out_channels_}, InitKind::uniform_fan_in, fan_in}};
+  return conv_param_specs(prefix_, in_.C, out_channels_, kh_, kw_);
 }
 
 template <class T>

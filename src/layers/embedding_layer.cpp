@@ -2,12 +2,13 @@
 
 #include "core/error.hpp"
 #include "kernels/cpu/embedding.hpp"
+#include "layers/param_specs.hpp"
 
 namespace manet {
 
 template <class T>
 std::vector<ParamSpec> EmbeddingLayer<T>::param_specs() const {
-  return {{"embed.weight", {vocab_, dim_}, InitKind::normal_row0_zero, 0}};
+  return embedding_param_specs(vocab_, dim_);
 }
 
 void check_token_ids(const int64_t* ids, int N, int T, int vocab) {

@@ -1,13 +1,13 @@
 #include "layers/linear_layer.hpp"
 
 #include "kernels/cpu/linear.hpp"
+#include "layers/param_specs.hpp"
 
 namespace manet {
 
 template <class T>
 std::vector<ParamSpec> LinearLayer<T>::param_specs() const {
-  return {{prefix_ + ".weight", {out_, in_}, InitKind::uniform_fan_in, in_},
-          {prefix_ + ".bias", {out_}, InitKind::uniform_fan_in, in_}};
+  return linear_param_specs(prefix_, in_, out_);
 }
 
 template <class T>

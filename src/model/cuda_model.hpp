@@ -1,18 +1,17 @@
 #pragma once
 // MANet on the GPU (CUDA builds only): the role of Model<float>, with every buffer in GPU
-// memory. It mirrors a host Model<float> built from the same ModelSpec: the same layers in
-// the same order, the same ParamTable, so the flat parameter buffer (one pointer, one
-// length, canonical order) is bit-for-bit the host's after an upload, and checkpoints
-// and evaluation use the host model after a download.
-//
-//   input (host images N×C×H×W | host tokens N×T -> embed N×E×1×T + key mask), copied in
-//     -> blocks -> attention pooling (N×C) -> [Linear, act, dropout]* -> classifier (N×classes)
+// memory. It builds the host model's ModelGraph (model/model_graph.hpp) through the CUDA
+// layer factory, so the layers, their order and the flat parameter layout (one pointer,
+// one length, canonical order) are the host's by construction: after an upload the device
+// parameters are bit-for-bit the host's, and checkpoints and evaluation use the host model
+// after a download.
 #include <memory>
 #include <vector>
 
 #include "kernels/cuda/cuda_context.hpp"
 #include "kernels/cuda/device_buffer.hpp"
 #include "layers/cuda/cuda_layers.hpp"
+#include "model/layer_stack.hpp"
 #include "model/manet_model.hpp"
 
 namespace manet {
@@ -40,7 +39,7 @@ class CudaModel {
   // Accumulates parameter gradients from the device dlogits (N, num_classes).
   // grads_final(offset) after each layer, as Model<float>::backward: every gradient at
   // flat offsets >= offset has been queued on the stream (an event recorded then covers it).
-  void backward(const float* dlogits, const Model<float>::GradsFinal& grads_final = {});
+  void backward(const float* dlogits, const GradsFinal& grads_final = {});
 
  private:
   cuda::CudaContext cx_;
@@ -48,8 +47,7 @@ class CudaModel {
   long n_;
   DeviceBuffer<float> values_, grads_, images_;
   std::unique_ptr<CudaEmbeddingLayer> embed_;
-  std::vector<std::unique_ptr<Layer<float>>> layers_;
-  std::vector<long> layer_offset_;  // first flat offset of layers_[i]'s parameters (or the next layer's)
+  std::unique_ptr<LayerStack<float>> layers_;
 };
 
 }  // namespace manet

@@ -15,61 +15,34 @@
 
 namespace manet {
 
-template <class T>
-Model<T>::Model(const ModelSpec& spec) : spec_(spec) {
-  validate(spec_);
-  std::vector<Parameterized<T>*> owners;  // in canonical parameter order
-  MapShape shape = spec_.input_shape();
-  block_shapes_.push_back(shape);
-  if (spec_.input == InputKind::tokens) {
-    embed_ = std::make_unique<EmbeddingLayer<T>>(spec_.vocab_size, spec_.embed_dim, spec_.seq_len);
-    owners.push_back(embed_.get());
-  }
-  auto add = [&](std::unique_ptr<Layer<T>> layer, std::string name) {
-    layer_names_.push_back(std::move(name));
-    shape = layer->output_shape();
-    owners.push_back(layer.get());
-    layers_.push_back(std::move(layer));
-  };
-  for (std::size_t i = 0; i < spec_.blocks.size(); ++i) {
-    const BlockSpec& b = spec_.blocks[i];
-    const std::string prefix = "blocks." + std::to_string(i);
-    if (b.kind == BlockKind::pool_attention)
-      add(std::make_unique<PoolLayer<T>>(prefix, shape, b.pool, b.pool_h, b.pool_w), prefix + ".pool");
-    else
-      add(std::make_unique<ConvLayer<T>>(prefix + ".conv", shape, b.channels, b.kernel_h, b.kernel_w), prefix + ".conv");
-    if (b.kind != BlockKind::conv)
-      add(std::make_unique<AttentionLayer<T>>(prefix + ".attn", shape, b.heads), prefix + ".attn");
-    block_shapes_.push_back(shape);
-  }
-  add(std::make_unique<AttentionPoolLayer<T>>(shape), "pool.score");
-  block_shapes_.push_back(shape);
-  for (std::size_t j = 0; j < spec_.head.hidden.size(); ++j) {
-    const std::string head = "head." + std::to_string(j);
-    add(std::make_unique<LinearLayer<T>>(head, shape.C, spec_.head.hidden[j]), head);
-    add(std::make_unique<ActivationLayer<T>>(shape, spec_.head.activation), head + ".activation");
-    if (spec_.head.dropout > 0)
-      add(std::make_unique<DropoutLayer<T>>(shape, spec_.head.dropout, int(j)), head + ".dropout");
-  }
-  add(std::make_unique<LinearLayer<T>>("classifier", shape.C, spec_.num_classes), "classifier");
+namespace {
 
-  std::vector<long> first_offset;
-  for (Parameterized<T>* owner : owners) {
-    first_offset.push_back(table_.total());
-    for (const ParamSpec& p : owner->param_specs()) table_.add(p);
+// The CPU backend's layer for each kind of node.
+template <class T>
+std::unique_ptr<Layer<T>> make_cpu_layer(const LayerNode& n) {
+  switch (n.kind) {
+    case LayerKind::conv: return std::make_unique<ConvLayer<T>>(n.name, n.in, n.out.C, n.kernel_h, n.kernel_w);
+    case LayerKind::pool: return std::make_unique<PoolLayer<T>>(n.block, n.in, n.pool, n.pool_h, n.pool_w);
+    case LayerKind::attention: return std::make_unique<AttentionLayer<T>>(n.name, n.in, n.heads);
+    case LayerKind::attention_pool: return std::make_unique<AttentionPoolLayer<T>>(n.in);
+    case LayerKind::linear: return std::make_unique<LinearLayer<T>>(n.name, n.in.C, n.out.C);
+    case LayerKind::activation: return std::make_unique<ActivationLayer<T>>(n.out, n.activation);
+    case LayerKind::dropout: return std::make_unique<DropoutLayer<T>>(n.out, n.dropout, n.dropout_id);
   }
-  values_.assign(table_.total(), T(0));
-  grads_.assign(table_.total(), T(0));
-  for (std::size_t k = 0; k < owners.size(); ++k)
-    owners[k]->bind(values_.data() + first_offset[k], grads_.data() + first_offset[k]);
-  layer_offset_.assign(first_offset.end() - long(layers_.size()), first_offset.end());
+  throw Error("make_cpu_layer: unknown layer kind of " + n.name);
 }
 
+}  // namespace
+
 template <class T>
-std::vector<long> Model<T>::param_offsets() const {
-  std::vector<long> out;
-  for (const ParamEntry& e : table_.entries()) out.push_back(e.offset);
-  return out;
+Model<T>::Model(const ModelSpec& spec) : graph_(build_graph(spec)) {
+  values_.assign(graph_.table.total(), T(0));
+  grads_.assign(graph_.table.total(), T(0));
+  if (spec.input == InputKind::tokens) {
+    embed_ = std::make_unique<EmbeddingLayer<T>>(spec.vocab_size, spec.embed_dim, spec.seq_len);
+    embed_->bind(values_.data(), grads_.data());  // embed.weight is first
+  }
+  layers_ = std::make_unique<LayerStack<T>>(graph_, values_.data(), grads_.data(), make_cpu_layer<T>);
 }
 
 template <class T>
@@ -77,7 +50,7 @@ Model<T>::~Model() = default;
 
 template <class T>
 void Model<T>::init(uint64_t seed) {
-  const auto& entries = table_.entries();
+  const auto& entries = graph_.table.entries();
   for (std::size_t k = 0; k < entries.size(); ++k) {
     const ParamEntry& e = entries[k];
     const RandomStream stream(seed, RandomPurpose::init, k);
@@ -107,36 +80,21 @@ void Model<T>::zero_grad() {
 
 template <class T>
 const T* Model<T>::forward(const ModelInput<T>& input, const StepContext& ctx) {
-  Activations<T> x;
-  if (spec_.input == InputKind::tokens) {
+  if (spec().input == InputKind::tokens) {
     check(input.tokens != nullptr, "a tokens model needs token ids as input");
-    x = embed_->forward(input.tokens, input.N);
-  } else {
-    check(input.images != nullptr, "an image model needs images as input");
-    x = {input.images, input.N, spec_.input_shape(), nullptr};
+    return layers_->forward(embed_->forward(input.tokens, input.N), ctx);
   }
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    x = layers_[i]->forward(x, ctx);
-    if (layer_done_) layer_done_(i, false);
-  }
-  return x.data;
+  check(input.images != nullptr, "an image model needs images as input");
+  return layers_->forward({input.images, input.N, spec().input_shape(), nullptr}, ctx);
 }
 
 template <class T>
 const T* Model<T>::backward(const T* dlogits, bool want_input_grad, const GradsFinal& grads_final) {
-  const T* dy = dlogits;
-  for (std::size_t i = layers_.size(); i-- > 0;) {
-    const bool want_dx = i > 0 || embed_ || want_input_grad;
-    dy = layers_[i]->backward(dy, want_dx);
-    if (layer_done_) layer_done_(i, true);
-    if (grads_final) grads_final(layer_offset_[i]);
-  }
-  if (embed_) {
-    embed_->backward(dy);
-    if (grads_final) grads_final(0);
-    return nullptr;
-  }
-  return want_input_grad ? dy : nullptr;
+  const T* dx = layers_->backward(dlogits, embed_ || want_input_grad, grads_final);
+  if (!embed_) return dx;
+  embed_->backward(dx);
+  if (grads_final) grads_final(0);
+  return nullptr;
 }
 
 template class Model<float>;

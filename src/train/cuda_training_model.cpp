@@ -54,7 +54,7 @@ class CudaTrainingModel final : public TrainingModel {
     return total;
   }
   void zero_grad() override { model_.zero_grad(); }
-  void backward(float scale, const Model<float>::GradsFinal& grads_final) override {
+  void backward(float scale, const GradsFinal& grads_final) override {
     cuda::cross_entropy_backward(dlogits_.ensure(long(N_) * classes_), probs_.data(), labels_.data(), N_, classes_,
                                  smoothing_, scale, stream());
     model_.backward(dlogits_.data(), grads_final);

@@ -167,7 +167,7 @@ void train(Config config, comm::Comm& comm) {
   auto layer_start = Clock::now();
   std::vector<std::string> span_names[2];  // [backward][layer]
   if (timeline.enabled()) {
-    for (const std::string& name : model.layer_names())
+    for (const std::string& name : model.graph().layer_names())
       span_names[0].push_back("forward " + name), span_names[1].push_back("backward " + name);
     model.set_layer_observer([&](std::size_t layer, bool backward) {
       if (!layers_timed) return;

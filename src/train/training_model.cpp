@@ -27,7 +27,7 @@ class CpuTrainingModel final : public TrainingModel {
     return loss_.forward(logits, batch.labels(), batch.size(), smoothing);
   }
   void zero_grad() override { host_.zero_grad(); }
-  void backward(float scale, const Model<float>::GradsFinal& grads_final) override {
+  void backward(float scale, const GradsFinal& grads_final) override {
     host_.backward(loss_.backward(scale), false, grads_final);
   }
   const std::vector<int>* embedding_grad_rows() const override { return host_.embedding_grad_rows(); }

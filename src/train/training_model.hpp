@@ -35,7 +35,7 @@ class TrainingModel {
   virtual void zero_grad() = 0;
   // Accumulates the gradients of the loss scaled by `scale` (1 / global batch);
   // grads_final as in Model<float>::backward (for the bucket overlap).
-  virtual void backward(float scale, const Model<float>::GradsFinal& grads_final) = 0;
+  virtual void backward(float scale, const GradsFinal& grads_final) = 0;
   // The rows of embed.weight (at offset 0) whose gradient the last backward made, when
   // the caller may sum just those (comm/row_sparse_sum.hpp); null to sum it all densely.
   virtual const std::vector<int>* embedding_grad_rows() const { return nullptr; }
