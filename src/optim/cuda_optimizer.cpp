@@ -1,11 +1,39 @@
 #include "optim/cuda_optimizer.hpp"
 
-#include <cmath>
-
 #include "core/error.hpp"
 #include "kernels/cuda/optimizer.hpp"
 
 namespace manet {
+
+namespace {
+
+class CudaSgd final : public CudaOptimizer {
+ public:
+  using CudaOptimizer::CudaOptimizer;
+  void step(float* params, const float* grads, double lr) override {
+    float* buffer = slots_.empty() ? nullptr : slots_[0].data();  // no momentum: no buffer, as on the host
+    cuda::sgd_step(params, buffer, grads, n_, sgd_scalars(spec_, lr, !has_state_), stream_);
+    has_state_ = !slots_.empty();
+    ++steps_;
+  }
+};
+
+class CudaAdamW final : public CudaOptimizer {
+ public:
+  using CudaOptimizer::CudaOptimizer;
+  void step(float* params, const float* grads, double lr) override {
+    ++steps_;
+    cuda::adamw_step(params, slots_[0].data(), slots_[1].data(), grads, n_, adamw_scalars(spec_, lr, steps_), stream_);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<CudaOptimizer> CudaOptimizer::create(Optimizer& host, long num_params, cudaStream_t stream) {
+  if (host.spec().type == "sgd") return std::unique_ptr<CudaOptimizer>(new CudaSgd(host, num_params, stream));
+  if (host.spec().type == "adamw") return std::unique_ptr<CudaOptimizer>(new CudaAdamW(host, num_params, stream));
+  throw Error("no GPU optimizer for type '" + host.spec().type + "'");
+}
 
 CudaOptimizer::CudaOptimizer(Optimizer& host, long num_params, cudaStream_t stream)
     : spec_(host.spec()), n_(num_params), stream_(stream), steps_(host.steps()), has_state_(host.has_state()) {
@@ -14,24 +42,6 @@ CudaOptimizer::CudaOptimizer(Optimizer& host, long num_params, cudaStream_t stre
     slots_.emplace_back().upload(values->data(), values->size(), stream_);
   }
   cuda::cuda_check(cudaStreamSynchronize(stream_), "upload of the optimizer state");
-}
-
-void CudaOptimizer::step(float* params, const float* grads, double lr) {
-  if (spec_.type == "sgd") {
-    // No momentum: no buffer (as on the host). Without a loaded buffer the step creates it.
-    float* buffer = slots_.empty() ? nullptr : slots_[0].data();
-    cuda::sgd_step(params, buffer, grads, n_, float(lr), float(spec_.momentum), float(spec_.weight_decay),
-                   spec_.nesterov, !has_state_, stream_);
-  } else {
-    // optim/optimizer.cpp's AdamW scalars, from the step count after this step.
-    const double t = double(steps_ + 1), b1 = spec_.beta1, b2 = spec_.beta2;
-    const cuda::AdamWScalars s{float(1.0 - lr * spec_.weight_decay), float(lr / (1.0 - std::pow(b1, t))),
-                               float(std::sqrt(1.0 - std::pow(b2, t))), float(1.0 - b1), float(b2), float(1.0 - b2),
-                               float(spec_.eps)};
-    cuda::adamw_step(params, slots_[0].data(), slots_[1].data(), grads, n_, s, stream_);
-  }
-  ++steps_;
-  has_state_ = !slots_.empty();
 }
 
 void CudaOptimizer::download(Optimizer& host) const {

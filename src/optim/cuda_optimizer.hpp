@@ -1,9 +1,12 @@
 #pragma once
 // The optimizer's state on the GPU (CUDA builds only): the host Optimizer's slots (same
 // names, flat, canonical order) as device buffers, stepped by kernels/cuda/optimizer with
-// the host's float arithmetic. The host Optimizer stays the state's home for checkpoints:
-// construction uploads it, download() writes it back (slots and step count).
+// the host's scalars (optim/optimizer.hpp) and float arithmetic. One class per update
+// rule, as on the host. The host Optimizer stays the state's home for checkpoints:
+// construction uploads it, download() writes it back (slots, step count, whether they
+// hold state).
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <cuda_runtime.h>
@@ -15,14 +18,17 @@ namespace manet {
 
 class CudaOptimizer {
  public:
-  CudaOptimizer(Optimizer& host, long num_params, cudaStream_t stream);
+  // The device twin of `host` (its rule, state and step count), on `stream`.
+  static std::unique_ptr<CudaOptimizer> create(Optimizer& host, long num_params, cudaStream_t stream);
+  virtual ~CudaOptimizer() = default;
 
   // One update of the device params (n) from the device grads (n), queued on the stream.
-  void step(float* params, const float* grads, double lr);
+  virtual void step(float* params, const float* grads, double lr) = 0;
   void download(Optimizer& host) const;
   int64_t steps() const { return steps_; }
 
- private:
+ protected:
+  CudaOptimizer(Optimizer& host, long num_params, cudaStream_t stream);
   OptimizerSpec spec_;
   long n_;
   cudaStream_t stream_;

@@ -3,17 +3,13 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "kernels/cpu/optimizer.hpp"
 
 namespace manet {
 
 namespace {
 
-// torch.optim.SGD (dampening 0):
-//   g = grad + wd * p
-//   buf = g when there is no buffer yet (no step made one, none was loaded),
-//         else buf = momentum * buf + g
-//   g = g + momentum * buf (nesterov) or buf
-//   p = p - lr * g
+// torch.optim.SGD (dampening 0), kernels/cpu/optimizer.hpp's sgd_step.
 class Sgd final : public Optimizer {
  public:
   Sgd(const OptimizerSpec& spec, long n) : Optimizer(spec, n) {
@@ -21,18 +17,8 @@ class Sgd final : public Optimizer {
   }
 
   void step(float* p, const float* grad, double lr) override {
-    const float wd = float(spec_.weight_decay), mu = float(spec_.momentum), rate = float(lr);
-    const bool first = !has_buffer_;
-    for (long i = 0; i < n_; ++i) {
-      float g = grad[i];
-      if (wd != 0) g = g + wd * p[i];
-      if (mu != 0) {
-        buffer_[i] = first ? g : mu * buffer_[i] + g;
-        g = spec_.nesterov ? g + mu * buffer_[i] : buffer_[i];
-      }
-      p[i] = p[i] - rate * g;
-    }
-    has_buffer_ = mu != 0;
+    cpu::sgd_step(p, buffer_.data(), grad, n_, sgd_scalars(spec_, lr, !has_buffer_));
+    has_buffer_ = spec_.momentum != 0;
     ++steps_;
   }
 
@@ -58,31 +44,14 @@ class Sgd final : public Optimizer {
   bool has_buffer_ = false;
 };
 
-// torch.optim.AdamW:
-//   step += 1; p = p * (1 - lr * wd)
-//   m = m + (1 - b1) * (g - m)            (torch's lerp)
-//   v = b2 * v + (1 - b2) * g * g
-//   p = p - lr / (1 - b1^step) * m / (sqrt(v) / sqrt(1 - b2^step) + eps)
+// torch.optim.AdamW, kernels/cpu/optimizer.hpp's adamw_step.
 class AdamW final : public Optimizer {
  public:
   AdamW(const OptimizerSpec& spec, long n) : Optimizer(spec, n), m_(n, 0.0f), v_(n, 0.0f) {}
 
   void step(float* p, const float* grad, double lr) override {
     ++steps_;
-    const double b1 = spec_.beta1, b2 = spec_.beta2;
-    const float decay = float(1.0 - lr * spec_.weight_decay);
-    const float step_size = float(lr / (1.0 - std::pow(b1, double(steps_))));
-    const float bc2_sqrt = float(std::sqrt(1.0 - std::pow(b2, double(steps_))));
-    const float one_minus_b1 = float(1.0 - b1), fb2 = float(b2), one_minus_b2 = float(1.0 - b2);
-    const float eps = float(spec_.eps);
-    for (long i = 0; i < n_; ++i) {
-      const float g = grad[i];
-      p[i] = p[i] * decay;
-      m_[i] = m_[i] + one_minus_b1 * (g - m_[i]);
-      v_[i] = v_[i] * fb2 + one_minus_b2 * g * g;
-      const float denom = std::sqrt(v_[i]) / bc2_sqrt + eps;
-      p[i] = p[i] - step_size * (m_[i] / denom);
-    }
+    cpu::adamw_step(p, m_.data(), v_.data(), grad, n_, adamw_scalars(spec_, lr, steps_));
   }
 
   std::vector<std::pair<std::string, double>> hyper_parameters() const override {
@@ -98,6 +67,21 @@ class AdamW final : public Optimizer {
 };
 
 }  // namespace
+
+SgdScalars sgd_scalars(const OptimizerSpec& spec, double lr, bool first) {
+  return {float(lr), float(spec.momentum), float(spec.weight_decay), spec.nesterov, first};
+}
+
+AdamWScalars adamw_scalars(const OptimizerSpec& spec, double lr, int64_t step) {
+  const double b1 = spec.beta1, b2 = spec.beta2;
+  return {float(1.0 - lr * spec.weight_decay),
+          float(lr / (1.0 - std::pow(b1, double(step)))),
+          float(std::sqrt(1.0 - std::pow(b2, double(step)))),
+          float(1.0 - b1),
+          float(b2),
+          float(1.0 - b2),
+          float(spec.eps)};
+}
 
 std::unique_ptr<Optimizer> Optimizer::create(const OptimizerSpec& spec, long num_params) {
   if (spec.type == "sgd") return std::make_unique<Sgd>(spec, num_params);

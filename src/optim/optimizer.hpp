@@ -7,9 +7,15 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/optimizer_rules.hpp"
 #include "optim/optimizer_spec.hpp"
 
 namespace manet {
+
+// The scalars of one update (kernels/optimizer_rules.hpp), for every backend's loop.
+// `first`: no momentum buffer exists yet. `step`: the AdamW step being taken (1-based).
+SgdScalars sgd_scalars(const OptimizerSpec& spec, double lr, bool first);
+AdamWScalars adamw_scalars(const OptimizerSpec& spec, double lr, int64_t step);
 
 class Optimizer {
  public:

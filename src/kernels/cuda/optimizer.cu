@@ -12,16 +12,15 @@ __device__ inline float mul(float a, float b) { return __fmul_rn(a, b); }
 __device__ inline float add(float a, float b) { return __fadd_rn(a, b); }
 __device__ inline float sub(float a, float b) { return __fsub_rn(a, b); }
 
-__global__ void sgd_kernel(float* p, float* buffer, const float* grad, long n, float lr, float mu, float wd,
-                           bool nesterov, bool first) {
+__global__ void sgd_kernel(float* p, float* buffer, const float* grad, long n, SgdScalars s) {
   MANET_GRID_STRIDE(i, n) {
     float g = grad[i];
-    if (wd != 0) g = add(g, mul(wd, p[i]));
-    if (mu != 0) {
-      buffer[i] = first ? g : add(mul(mu, buffer[i]), g);
-      g = nesterov ? add(g, mul(mu, buffer[i])) : buffer[i];
+    if (s.weight_decay != 0) g = add(g, mul(s.weight_decay, p[i]));
+    if (s.momentum != 0) {
+      buffer[i] = s.first ? g : add(mul(s.momentum, buffer[i]), g);
+      g = s.nesterov ? add(g, mul(s.momentum, buffer[i])) : buffer[i];
     }
-    p[i] = sub(p[i], mul(lr, g));
+    p[i] = sub(p[i], mul(s.lr, g));
   }
 }
 
@@ -38,13 +37,12 @@ __global__ void adamw_kernel(float* p, float* m, float* v, const float* grad, lo
 
 }  // namespace
 
-void sgd_step(float* p, float* buffer, const float* grad, long n, float lr, float momentum, float weight_decay,
-              bool nesterov, bool first, cudaStream_t stream) {
-  sgd_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, buffer, grad, n, lr, momentum, weight_decay, nesterov, first);
+void sgd_step(float* p, float* buffer, const float* grad, long n, const SgdScalars& s, cudaStream_t stream) {
+  sgd_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, buffer, grad, n, s);
   check_launch("sgd_step");
 }
 
-void adamw_step(float* p, float* m, float* v, const float* grad, long n, AdamWScalars s, cudaStream_t stream) {
+void adamw_step(float* p, float* m, float* v, const float* grad, long n, const AdamWScalars& s, cudaStream_t stream) {
   adamw_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, m, v, grad, n, s);
   check_launch("adamw_step");
 }
