@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   c.config_yaml = manet::read_config_file(config);
   c.params.assign(model.values(), model.values() + model.num_params());
   c.optimizer_type = "adamw";
-  c.optimizer_step = 1000;
+  c.position.optimizer_step = 1000, c.position.optimizer_has_state = 1;
   c.slots = {{"exp_avg", c.params}, {"exp_avg_sq", c.params}};
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/step-00001000.h5";

@@ -72,11 +72,11 @@ void run_eval(const EvalArgs& a, comm::Comm& comm) {
     }
     std::printf("{\"loss\": %.9g, \"accuracy\": %.9g, \"samples\": %ld, \"macro_f1\": %.9g, \"checkpoint\": \"%s\", "
                 "\"step\": %lld, \"per_class_accuracy\": [%s]}\n",
-                r.loss(), r.accuracy(), r.samples, r.macro_f1(), a.checkpoint.c_str(), static_cast<long long>(c.step),
+                r.loss(), r.accuracy(), r.samples, r.macro_f1(), a.checkpoint.c_str(), static_cast<long long>(c.position.step),
                 per_class.c_str());
     return;
   }
-  std::printf("checkpoint %s (step %lld) on %s\n", a.checkpoint.c_str(), static_cast<long long>(c.step), data.name.c_str());
+  std::printf("checkpoint %s (step %lld) on %s\n", a.checkpoint.c_str(), static_cast<long long>(c.position.step), data.name.c_str());
   std::printf("loss %.6f | accuracy %.4f | macro-F1 %.4f | samples %ld\n\n", r.loss(), r.accuracy(), r.macro_f1(),
               r.samples);
   std::printf("per class (rows: true label, columns: predicted)\n class  accuracy   count |");

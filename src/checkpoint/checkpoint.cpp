@@ -76,11 +76,6 @@ void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& 
   f.set_attr("/", "format_version", int64_t(1));
 
   f.create_group("/meta");
-  f.set_attr("/meta", "step", c.step);
-  f.set_attr("/meta", "epoch", c.epoch);
-  f.set_attr("/meta", "samples_seen", c.samples_seen);
-  f.set_attr("/meta", "world_size", c.world_size);
-  f.set_attr("/meta", "seed", c.seed);
   f.set_attr("/meta", "created_utc", c.created_utc.empty() ? utc_now() : c.created_utc);
   f.set_attr("/meta", "manet_version", c.manet_version.empty() ? std::string(MANET_VERSION) : c.manet_version);
 
@@ -94,7 +89,6 @@ void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& 
   if (!c.optimizer_type.empty()) {
     f.create_group("/optimizer");
     f.set_attr("/optimizer", "type", c.optimizer_type);
-    f.set_attr("/optimizer", "step", c.optimizer_step);
     for (const auto& [name, value] : c.optimizer_hyper) f.set_attr("/optimizer", name, value);
     for (const auto& [slot, values] : c.slots) {
       f.create_group("/optimizer/" + slot);
@@ -104,26 +98,22 @@ void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& 
   }
 
   f.create_group("/data");
-  f.set_attr("/data", "epoch", c.data_epoch);
-  f.set_attr("/data", "offset", c.data_offset);
-  f.set_attr("/data", "shuffle_seed", c.shuffle_seed);
-
   // Random streams are counter-based (Philox keyed by seed and purpose) and the
   // schedule is a function of the step: nothing else is needed to continue bit-for-bit.
   f.create_group("/state");
   f.set_attr("/state", "rng", std::string("philox4x32-10, counter-based: streams are keyed by (seed, purpose, "
                                           "step, global sample index); no generator state to save"));
-  f.set_attr("/state", "schedule_step", c.step);
-  f.set_attr("/state", "global_batch", c.global_batch);
-  f.set_attr("/state", "epoch_loss_sum", c.epoch_loss_sum);
-  f.set_attr("/state", "epoch_steps", c.epoch_steps);
+  RunPosition::fields(c.position, [&](const std::string& group, const char* name, const auto& value) {
+    if (!group.empty() && f.exists(group)) f.set_attr(group, name, value);
+  });
 
-  if (!c.metrics.empty()) {
+  const std::vector<EpochRecord>& history = c.position.history;
+  if (!history.empty()) {
     std::vector<float> rows;
-    for (const EpochRecord& r : c.metrics)
+    for (const EpochRecord& r : history)
       rows.insert(rows.end(), {float(r.epoch), float(r.step), float(r.train_loss), float(r.test_loss),
                                float(r.test_accuracy)});
-    f.write("/metrics", rows.data(), {hsize_t(c.metrics.size()), 5});
+    f.write("/metrics", rows.data(), {hsize_t(history.size()), 5});
     f.set_attr("/metrics", "columns", std::string("epoch, step, train_loss, test_loss, test_accuracy"));
   }
 }
@@ -231,25 +221,22 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
   const int64_t version = f.attr_int("/", "format_version");
   if (version != 1) throw Error(path + ": format_version " + std::to_string(version) + " is not supported (1 is)");
 
-  // Where the run stands: needed to resume, not to use the weights.
-  auto position = [&](const char* object, const char* name, auto value) {
-    if (f.has_attr(object, name)) {
-      if constexpr (std::is_same_v<decltype(value), uint64_t>)
-        return f.attr_uint(object, name);
-      else
-        return f.attr_int(object, name);
+  // Where the run stands: needed to resume, not to use the weights. /state and
+  // /optimizer@step may be absent (older files, files written by other tools).
+  RunPosition::fields(c.position, [&](const std::string& group, const char* name, auto& value) {
+    if (group.empty()) return;
+    if (!f.has_attr(group, name)) {
+      if (group == "/meta" || group == "/data") c.missing_position.push_back(group + "@" + name);
+      return;
     }
-    c.missing_position.push_back(std::string(object) + "@" + name);
-    return value;
-  };
-  c.step = position("/meta", "step", int64_t(0));
-  c.epoch = position("/meta", "epoch", int64_t(0));
-  c.samples_seen = position("/meta", "samples_seen", int64_t(0));
-  c.world_size = position("/meta", "world_size", int64_t(1));
-  c.seed = position("/meta", "seed", uint64_t(0));
-  c.data_epoch = position("/data", "epoch", int64_t(0));
-  c.data_offset = position("/data", "offset", int64_t(0));
-  c.shuffle_seed = position("/data", "shuffle_seed", uint64_t(0));
+    using V = std::remove_reference_t<decltype(value)>;
+    if constexpr (std::is_same_v<V, uint64_t>)
+      value = f.attr_uint(group, name);
+    else if constexpr (std::is_same_v<V, double>)
+      value = f.attr_double(group, name);
+    else
+      value = f.attr_int(group, name);
+  });
   if (f.has_attr("/meta", "created_utc")) c.created_utc = f.attr_string("/meta", "created_utc");
   if (f.has_attr("/meta", "manet_version")) c.manet_version = f.attr_string("/meta", "manet_version");
 
@@ -280,7 +267,6 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
 
   if (f.exists("/optimizer")) {
     c.optimizer_type = f.attr_string("/optimizer", "type");
-    c.optimizer_step = f.has_attr("/optimizer", "step") ? f.attr_int("/optimizer", "step") : 0;
     // The hyper-parameters are for reading only (the config's are used); a value that is not
     // a number (h5py writes a Python bool as an enum) is left out.
     for (const std::string& name : f.attr_names("/optimizer")) try {
@@ -294,17 +280,13 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
       c.slots.emplace_back(slot, std::move(values));
     }
   }
-  if (f.exists("/state") && f.has_attr("/state", "global_batch")) {
-    c.global_batch = f.attr_int("/state", "global_batch");
-    c.epoch_loss_sum = f.attr_double("/state", "epoch_loss_sum");
-    c.epoch_steps = f.attr_int("/state", "epoch_steps");
-  }
+  c.position.optimizer_has_state = !c.slots.empty();
   if (f.exists("/metrics")) {
     const std::vector<float> rows = f.read_float("/metrics");
     ++c.datasets;
     if (!f.checksummed("/metrics")) c.unchecked.push_back("/metrics");
     for (std::size_t i = 0; i + 4 < rows.size(); i += 5)
-      c.metrics.push_back({int64_t(rows[i]), int64_t(rows[i + 1]), rows[i + 2], rows[i + 3], rows[i + 4]});
+      c.position.history.push_back({int64_t(rows[i]), int64_t(rows[i + 1]), rows[i + 2], rows[i + 3], rows[i + 4]});
   }
   return c;
 }

@@ -6,36 +6,20 @@
 #include <utility>
 #include <vector>
 
+#include "checkpoint/run_position.hpp"
 #include "model/param_table.hpp"
 
 namespace manet {
 
-struct EpochRecord {
-  int64_t epoch = 0, step = 0;
-  double train_loss = 0, test_loss = 0, test_accuracy = 0;
-};
-
 struct CheckpointContents {
-  // /meta
-  int64_t step = 0, epoch = 0, samples_seen = 0;
-  int64_t world_size = 1;
-  uint64_t seed = 0;
-  std::string created_utc, manet_version;
-  // /data: the sampler's cursor
-  int64_t data_epoch = 0, data_offset = 0;
-  uint64_t shuffle_seed = 0;
-  std::string config_yaml;  // /config
-  std::vector<float> params;  // flat, canonical order
+  RunPosition position;                    // /meta, /data, /state, /optimizer@step, /metrics
+  std::string created_utc, manet_version;  // /meta
+  std::string config_yaml;                 // /config
+  std::vector<float> params;               // /model: flat, canonical order
   // /optimizer (type empty: none stored)
   std::string optimizer_type;
-  int64_t optimizer_step = 0;
   std::vector<std::pair<std::string, double>> optimizer_hyper;
   std::vector<std::pair<std::string, std::vector<float>>> slots;  // flat, canonical order
-  std::vector<EpochRecord> metrics;  // /metrics
-  // /state: the rest a run needs to continue exactly
-  int64_t global_batch = 0;   // samples per step over all ranks when written (0: unknown)
-  double epoch_loss_sum = 0;  // this epoch's per-step losses so far (for its mean)
-  int64_t epoch_steps = 0;
 
   // Read, not written: the datasets (and "/config" without its crc32) that carry no
   // checksum, so their values could not be verified: files written by other tools.

@@ -1,7 +1,6 @@
 #include "comm/gradient_buckets.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 #include "core/error.hpp"
 
@@ -24,10 +23,6 @@ std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offs
 }
 
 long bucket_floats(double bucket_mb) { return std::max(1L, long(bucket_mb * 1024 * 1024 / sizeof(float))); }
-
-int count_buckets(long total, const std::vector<long>& param_offsets, double bucket_mb, long begin) {
-  return int(plan_buckets(total, param_offsets, bucket_floats(bucket_mb), begin).size());
-}
 
 namespace {
 
@@ -54,14 +49,8 @@ class CommTransport final : public BucketTransport {
 
 std::unique_ptr<BucketTransport> comm_transport(Comm& comm) { return std::make_unique<CommTransport>(comm); }
 
-GradientBuckets::GradientBuckets(Comm& comm, float* grads, long total, const std::vector<long>& param_offsets,
-                                 double bucket_mb, long begin)
-    : GradientBuckets(comm_transport(comm), grads, total, param_offsets, bucket_mb, begin) {}
-
-GradientBuckets::GradientBuckets(std::unique_ptr<BucketTransport> transport, float* grads, long total,
-                                 const std::vector<long>& param_offsets, double bucket_mb, long begin)
-    : transport_(std::move(transport)), grads_(grads) {
-  buckets_ = plan_buckets(total, param_offsets, bucket_floats(bucket_mb), begin);
+GradientBuckets::GradientBuckets(std::unique_ptr<BucketTransport> transport, float* grads, std::vector<Bucket> plan)
+    : transport_(std::move(transport)), grads_(grads), buckets_(std::move(plan)) {
   for (std::size_t i = 0; i < buckets_.size(); ++i)
     names_.push_back("all-reduce of gradient bucket " + std::to_string(i + 1) + "/" + std::to_string(buckets_.size()));
   tickets_.assign(buckets_.size(), -1);
@@ -89,12 +78,10 @@ void GradientBuckets::progress() {
   while (completed_ < started_ && transport_->test(tickets_[completed_])) ++completed_;
 }
 
-double GradientBuckets::finish() {
-  const auto t0 = std::chrono::steady_clock::now();
+void GradientBuckets::finish() {
   ready_from(0);
   for (; completed_ < started_; ++completed_) transport_->wait(tickets_[completed_]);
   started_ = completed_ = 0;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace manet::comm

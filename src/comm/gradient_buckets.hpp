@@ -33,10 +33,8 @@ struct Bucket {
 std::vector<Bucket> plan_buckets(long total, const std::vector<long>& param_offsets, long max_floats,
                                  long begin = 0);
 
-// The largest bucket in floats for `dist.bucket_mb`, and how many buckets that cuts
-// [0, total) into (what a transport that keeps one event per bucket must hold).
+// The largest bucket in floats for `dist.bucket_mb`.
 long bucket_floats(double bucket_mb);
-int count_buckets(long total, const std::vector<long>& param_offsets, double bucket_mb, long begin = 0);
 
 // Moves one bucket: an in-place sum over ranks, started now, finished later. Only the
 // transport touches the buffer (host or GPU memory).
@@ -59,19 +57,16 @@ std::unique_ptr<BucketTransport> comm_transport(Comm& comm);
 
 class GradientBuckets {
  public:
-  // Sums grads[begin, total); [0, begin) is left to the caller.
-  GradientBuckets(Comm& comm, float* grads, long total, const std::vector<long>& param_offsets, double bucket_mb,
-                  long begin = 0);
-  GradientBuckets(std::unique_ptr<BucketTransport> transport, float* grads, long total,
-                  const std::vector<long>& param_offsets, double bucket_mb, long begin = 0);
+  // Sums the planned buckets of grads (plan_buckets) through `transport`, which was made
+  // for at most plan.size() in flight.
+  GradientBuckets(std::unique_ptr<BucketTransport> transport, float* grads, std::vector<Bucket> plan);
 
   const std::vector<Bucket>& buckets() const { return buckets_; }
 
   // Every gradient at offsets >= `offset` is final for this step.
   void ready_from(long offset);
-  // Starts the remaining buckets and waits for all; returns the seconds spent waiting
-  // here (communication that backward did not hide).
-  double finish();
+  // Starts the remaining buckets and waits for all.
+  void finish();
   // Whether this rank's own gradients of the last step were all finite (checked as each
   // bucket started, before the sum mixed in the other ranks'), to name the culprit.
   bool local_gradients_finite() { return transport_->local_all_finite(); }

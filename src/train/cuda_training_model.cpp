@@ -21,7 +21,7 @@ class CudaTrainingModel final : public TrainingModel {
       : TrainingModel(host),
         optimizer_(optimizer),
         model_(host, runtime_.context()),
-        device_optimizer_(optimizer, host.num_params(), stream()),
+        device_optimizer_(CudaOptimizer::create(optimizer, host.num_params(), stream())),
         classes_(host.spec().num_classes),
         check_(1),
         non_finite_(1) {}
@@ -65,32 +65,20 @@ class CudaTrainingModel final : public TrainingModel {
     non_finite_.download(&bad, 1, stream());
     return bad == 0;
   }
-  // The CPU's clip: the norm in double, the factor max_norm / (norm + 1e-6) when below 1.
-  void clip_gradients(double max_norm) override {
+  double gradient_sum_of_squares() override {
     cuda::sum_of_squares(check_.data(), model_.grads(), num_params(), stream());
     double sq = 0;
     check_.download(&sq, 1, stream());
-    const double coef = max_norm / (std::sqrt(sq) + 1e-6);
-    if (coef >= 1.0) return;
-    check_.upload(&coef, 1, stream());
+    return sq;
+  }
+  void scale_gradients(double factor) override {
+    check_.upload(&factor, 1, stream());
     cuda::scale_by_device_factor(model_.grads(), num_params(), check_.data(), stream());
   }
-  void optimizer_step(double lr) override { device_optimizer_.step(model_.values(), model_.grads(), lr); }
-  void inject(FaultKind kind) override {
-    if (kind == FaultKind::nan_gradient) {
-      const float nan = std::numeric_limits<float>::quiet_NaN();
-      cuda::cuda_check(cudaMemcpyAsync(model_.grads() + num_params() - 1, &nan, sizeof nan, cudaMemcpyHostToDevice,
-                                       stream()), "fault injection");
-    } else if (kind == FaultKind::diverge) {
-      sync_to_host();
-      host_.values()[0] += 1e-3f;
-      model_.upload_values(host_.values());
-    }
-    runtime_.synchronize();
-  }
+  void optimizer_step(double lr) override { device_optimizer_->step(model_.values(), model_.grads(), lr); }
   void sync_to_host() override {
     model_.download_values(host_.values());
-    device_optimizer_.download(optimizer_);
+    device_optimizer_->download(optimizer_);
   }
 
  private:
@@ -99,12 +87,12 @@ class CudaTrainingModel final : public TrainingModel {
   Optimizer& optimizer_;
   cuda::CudaRuntime runtime_;  // first: the model and optimizer queue on its stream
   CudaModel model_;
-  CudaOptimizer device_optimizer_;
+  std::unique_ptr<CudaOptimizer> device_optimizer_;
   int classes_, N_ = 0;
   float smoothing_ = 0;
   cuda::DeviceBuffer<int64_t> labels_;
   cuda::DeviceBuffer<float> probs_, losses_, dlogits_;  // (N, K), (N), (N, K)
-  cuda::DeviceBuffer<double> check_;  // the sum of squares, then the clipping factor
+  cuda::DeviceBuffer<double> check_;  // the sum of squares, or the clipping factor
   cuda::DeviceBuffer<int> non_finite_;
   std::vector<float> host_losses_;
 };

@@ -6,8 +6,8 @@
 //   MANET_TEST_FAULT=kill:rank=1:step=3    rank 1 SIGKILLs itself
 //   MANET_TEST_FAULT=stall:rank=1:step=3   rank 1 SIGSTOPs itself (a hung node)
 //   MANET_TEST_FAULT=nan:rank=1:step=3     rank 1's loss of step 3 is NaN
-//   MANET_TEST_FAULT=nangrad:rank=1:step=3 one of rank 1's gradients of step 3 is NaN
-//   MANET_TEST_FAULT=diverge:rank=1:step=3 rank 1 nudges a parameter after step 3
+//   MANET_TEST_FAULT=nangrad:rank=1:step=3 rank 1's gradients of step 3 are NaN
+//   MANET_TEST_FAULT=diverge:rank=1:step=3 rank 1 steps with a slightly different learning rate
 //   MANET_TEST_FAULT=sigterm:rank=1:step=3 rank 1 raises SIGTERM (also sigint, sigusr1)
 //
 // The fault suite drives real failures through the real binary with it; nobody else

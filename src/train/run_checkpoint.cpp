@@ -1,4 +1,4 @@
-#include "train/run_state.hpp"
+#include "train/run_checkpoint.hpp"
 
 #include <algorithm>
 
@@ -6,29 +6,19 @@
 
 namespace manet {
 
-CheckpointContents make_checkpoint(const Config& config, const RunState& state, const Model<float>& model,
-                                   Optimizer& optimizer, long global_batch, int world_size) {
+CheckpointContents make_checkpoint(const Config& config, const RunPosition& position, const Model<float>& model,
+                                   Optimizer& optimizer) {
   CheckpointContents c;
-  c.step = state.step;
-  c.epoch = state.epoch;
-  c.samples_seen = state.samples_seen;
-  c.world_size = world_size;
-  c.seed = config.seed;
-  c.data_epoch = state.epoch;
-  c.data_offset = state.epoch_offset;
-  c.global_batch = global_batch;
-  c.epoch_loss_sum = state.epoch_loss_sum;
-  c.epoch_steps = state.epoch_steps;
-  c.shuffle_seed = config.seed;
+  c.position = position;
+  c.position.optimizer_step = optimizer.steps();
+  c.position.optimizer_has_state = optimizer.has_state();
   c.config_yaml = to_yaml(config);
   c.params.assign(model.values(), model.values() + model.num_params());
   c.optimizer_type = optimizer.spec().type;
-  c.optimizer_step = optimizer.steps();
   c.optimizer_hyper = optimizer.hyper_parameters();
   // SGD's momentum buffer exists once a step has made it or a checkpoint brought it (torch).
   if (optimizer.has_state())
     for (auto& [name, values] : optimizer.slots()) c.slots.emplace_back(name, *values);
-  c.metrics = state.history;
   return c;
 }
 
@@ -39,7 +29,7 @@ bool load_optimizer_state(const CheckpointContents& c, Optimizer& optimizer) {
   for (auto& [name, values] : optimizer.slots()) {
     auto it = std::find_if(c.slots.begin(), c.slots.end(), [&](const auto& s) { return s.first == name; });
     if (it == c.slots.end()) {
-      if (c.optimizer_step > 0 && optimizer.spec().type != "sgd")
+      if (c.position.optimizer_step > 0 && optimizer.spec().type != "sgd")
         throw Error("the checkpoint's " + c.optimizer_type + " state has no " + name + " slot");
       std::fill(values->begin(), values->end(), 0.0f);
       optimizer.restored(0, false);
@@ -47,18 +37,20 @@ bool load_optimizer_state(const CheckpointContents& c, Optimizer& optimizer) {
     }
     *values = it->second;
   }
-  optimizer.restored(c.optimizer_step, true);
+  optimizer.restored(c.position.optimizer_step, true);
   return true;
 }
 
 }  // namespace
 
-std::string resume_from(const CheckpointContents& c, const Config& config, long global_batch, int world_size,
-                        RunState& state, Model<float>& model, Optimizer& optimizer) {
+std::string resume_from(const CheckpointContents& c, const Config& config, RunPosition& position,
+                        Model<float>& model, Optimizer& optimizer) {
+  const RunPosition& saved = c.position;
+  const long global_batch = long(position.global_batch), world_size = long(position.world_size);
   // The global batch the checkpoint was written with (older files: from its config).
   const long saved_batch =
-      c.global_batch > 0 ? long(c.global_batch)
-                         : long(c.world_size) * parse_config(c.config_yaml, "checkpoint config").train.batch_size;
+      saved.global_batch > 0 ? long(saved.global_batch)
+                             : long(saved.world_size) * parse_config(c.config_yaml, "checkpoint config").train.batch_size;
   if (!c.missing_position.empty()) {
     std::string missing;
     for (const std::string& a : c.missing_position) missing += (missing.empty() ? "" : ", ") + a;
@@ -70,17 +62,17 @@ std::string resume_from(const CheckpointContents& c, const Config& config, long 
   if (saved_batch != global_batch) {
     if (!config.checkpoint.allow_global_batch_change)
       throw Error("the checkpoint was written with a global batch of " + std::to_string(saved_batch) + " samples (" +
-                      std::to_string(c.world_size) + " rank(s)); this run's is " + std::to_string(global_batch) + " (" +
+                      std::to_string(saved.world_size) + " rank(s)); this run's is " + std::to_string(global_batch) + " (" +
                       std::to_string(world_size) + " rank(s) x train.batch_size " +
                       std::to_string(config.train.batch_size) + "). Resume with ranks x train.batch_size = " +
                       std::to_string(saved_batch) + " for the same run, or set "
                       "checkpoint.allow_global_batch_change: true to go on from the same sample with the new batch",
                   ErrorKind::usage);
     note = "; global batch changed from " + std::to_string(saved_batch) + " to " + std::to_string(global_batch) +
-           " (checkpoint.allow_global_batch_change), continuing at sample " + std::to_string(c.data_offset) +
-           " of epoch " + std::to_string(c.data_epoch + 1);
-  } else if (c.world_size != world_size) {
-    note = "; written by " + std::to_string(c.world_size) + " rank(s), continuing on " + std::to_string(world_size) +
+           " (checkpoint.allow_global_batch_change), continuing at sample " + std::to_string(saved.epoch_offset) +
+           " of epoch " + std::to_string(saved.epoch + 1);
+  } else if (saved.world_size != world_size) {
+    note = "; written by " + std::to_string(saved.world_size) + " rank(s), continuing on " + std::to_string(world_size) +
            " with the same global batch of " + std::to_string(global_batch);
   }
   std::copy(c.params.begin(), c.params.end(), model.values());
@@ -91,18 +83,15 @@ std::string resume_from(const CheckpointContents& c, const Config& config, long 
                       (optimizer.spec().type == "sgd" ? " with momentum" : "") +
                       " needs to resume exactly: start a new run from its weights with train.init_from",
                   ErrorKind::usage);
-    optimizer.restored(c.step, false);
+    optimizer.restored(saved.step, false);
   } else if (!load_optimizer_state(c, optimizer))
     throw Error("the checkpoint holds " + c.optimizer_type + " state but the config asks for " +
                     optimizer.spec().type + ": resume with the same optimizer, or start a new run with train.init_from",
                 ErrorKind::usage);
-  state.step = c.step;
-  state.epoch = c.data_epoch;
-  state.epoch_offset = c.data_offset;
-  state.samples_seen = c.samples_seen;
-  state.epoch_loss_sum = c.epoch_loss_sum;
-  state.epoch_steps = c.epoch_steps;
-  state.history = c.metrics;
+  // Where it stands, under this run's global batch, world size and seed.
+  position = RunPosition{saved};
+  position.global_batch = global_batch, position.world_size = world_size, position.seed = config.seed;
+  position.optimizer_step = optimizer.steps(), position.optimizer_has_state = optimizer.has_state();
   return note;
 }
 
@@ -112,7 +101,7 @@ std::string init_from(const CheckpointContents& c, Model<float>& model, Optimize
   if (!load_optimizer_state(c, optimizer))
     return "weights only (the checkpoint's optimizer is " + c.optimizer_type + ", this run's " +
            optimizer.spec().type + ")";
-  return "weights and " + c.optimizer_type + " state at optimizer step " + std::to_string(c.optimizer_step);
+  return "weights and " + c.optimizer_type + " state at optimizer step " + std::to_string(c.position.optimizer_step);
 }
 
 std::string find_resumable(const std::string& dir, const ParamTable& table, CheckpointContents& out,

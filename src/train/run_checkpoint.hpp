@@ -1,7 +1,7 @@
 #pragma once
-// Where a run stands, and its round trip through a checkpoint.
+// A run and its checkpoints: the model, the optimizer and the run's position
+// (checkpoint/run_position.hpp) into a CheckpointContents, and back.
 #include <string>
-#include <vector>
 
 #include "checkpoint/checkpoint.hpp"
 #include "config/config.hpp"
@@ -10,23 +10,15 @@
 
 namespace manet {
 
-struct RunState {
-  long step = 0;             // optimizer steps done in this run
-  long epoch = 0;            // current epoch (0-based)
-  long epoch_offset = 0;     // samples of this epoch's order already taken (global)
-  long samples_seen = 0;     // global
-  double epoch_loss_sum = 0;  // per-step mean losses of this epoch so far
-  long epoch_steps = 0;
-  std::vector<EpochRecord> history;
-};
-
-CheckpointContents make_checkpoint(const Config& config, const RunState& state, const Model<float>& model,
-                                   Optimizer& optimizer, long global_batch, int world_size);
+CheckpointContents make_checkpoint(const Config& config, const RunPosition& position, const Model<float>& model,
+                                   Optimizer& optimizer);
 
 // Continues a run from a checkpoint of this run (resume): weights, optimizer, cursor.
 // Returns a note for the log (e.g. about a changed world size).
-std::string resume_from(const CheckpointContents& c, const Config& config, long global_batch, int world_size,
-                        RunState& state, Model<float>& model, Optimizer& optimizer);
+// `position` holds this run's global batch and world size; it becomes the checkpoint's
+// position with them.
+std::string resume_from(const CheckpointContents& c, const Config& config, RunPosition& position,
+                        Model<float>& model, Optimizer& optimizer);
 
 // Starts a new run from a checkpoint's weights and, when the optimizer type matches,
 // its optimizer state with its step count (train.init_from). Returns a note to print.

@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "comm/agree.hpp"
 #include "train/model_data.hpp"
-#include "train/run_state.hpp"
+#include "train/run_checkpoint.hpp"
 
 namespace manet {
 
@@ -32,18 +32,15 @@ std::vector<int> ranks_differing_from_root(const std::vector<T>& values) {
   return out;
 }
 
-// Rank 0's weights, optimizer state and cursor to every rank.
+// Rank 0's weights, optimizer state and position to every rank.
 void broadcast_start(comm::Comm& comm, Training& t) {
   comm.broadcast(t.model->values(), t.model->num_params() * long(sizeof(float)), 0, "broadcast of the parameters");
   for (auto& [name, values] : t.optimizer->slots())
     comm.broadcast(values->data(), long(values->size() * sizeof(float)), 0, "broadcast of the optimizer state");
-  int64_t cursor[7] = {t.optimizer->steps(), t.state.step, t.state.epoch, t.state.epoch_offset,
-                       t.state.samples_seen, t.state.epoch_steps, t.optimizer->has_state()};
-  comm.broadcast(cursor, sizeof cursor, 0, "broadcast of the run position");
-  comm.broadcast(&t.state.epoch_loss_sum, sizeof(double), 0, "broadcast of the run position");
-  t.optimizer->restored(cursor[0], cursor[6] != 0);
-  t.state.step = cursor[1], t.state.epoch = cursor[2], t.state.epoch_offset = cursor[3];
-  t.state.samples_seen = cursor[4], t.state.epoch_steps = cursor[5];
+  std::vector<char> position = t.position.to_bytes();
+  comm.broadcast_vector(position, 0, "broadcast of the run position");
+  t.position = RunPosition::from_bytes(position);
+  t.optimizer->restored(t.position.optimizer_step, t.position.optimizer_has_state != 0);
 }
 
 }  // namespace
@@ -98,6 +95,7 @@ Training set_up_training(Config config, comm::Comm& comm, long global_batch) {
     if (lead) ensure_writable_directory(config.checkpoint.dir);
   });
 
+  t.position.global_batch = global_batch, t.position.world_size = comm.size(), t.position.seed = config.seed;
   // Where to start: an earlier checkpoint of this run, else train.init_from, else fresh.
   // Rank 0 decides and reads (the files may be visible to it alone), then broadcasts.
   comm::agree(comm, [&] {
@@ -110,14 +108,15 @@ Training set_up_training(Config config, comm::Comm& comm, long global_batch) {
       resumed = config.checkpoint.resume, ckpt = load_checkpoint(resumed, t.model->params());
     if (const std::string note = unchecked_note(resumed, ckpt); !resumed.empty() && !note.empty()) warn(note);
     if (!resumed.empty()) {
-      const std::string note = resume_from(ckpt, config, global_batch, comm.size(), t.state, *t.model, *t.optimizer);
-      t.started_from = "resuming from " + resumed + " at step " + std::to_string(t.state.step) + " (epoch " +
-                       std::to_string(t.state.epoch + 1) + ")" + note;
+      const std::string note = resume_from(ckpt, config, t.position, *t.model, *t.optimizer);
+      t.started_from = "resuming from " + resumed + " at step " + std::to_string(t.position.step) + " (epoch " +
+                       std::to_string(t.position.epoch + 1) + ")" + note;
     } else if (!config.train.init_from.empty()) {
       const CheckpointContents start = load_checkpoint(config.train.init_from, t.model->params());
       if (const std::string note = unchecked_note(config.train.init_from, start); !note.empty()) warn(note);
       const std::string what = init_from(start, *t.model, *t.optimizer);
       t.started_from = "initialised from " + config.train.init_from + ": " + what;
+      t.position.optimizer_step = t.optimizer->steps(), t.position.optimizer_has_state = t.optimizer->has_state();
     }
   });
   broadcast_start(comm, t);

@@ -11,7 +11,7 @@
 #include "comm/comm.hpp"
 #include "model/manet_model.hpp"
 #include "optim/optimizer.hpp"
-#include "train/run_state.hpp"
+#include "train/run_checkpoint.hpp"
 
 namespace manet {
 
@@ -20,7 +20,7 @@ struct Training {
   Dataset train_data, test_data;  // test_data empty without data.test
   std::unique_ptr<Model<float>> model;
   std::unique_ptr<Optimizer> optimizer;
-  RunState state;
+  RunPosition position;  // this run's global batch, world size and seed filled in
   std::string started_from;  // a line for the log: where the weights came from
 };
 

@@ -1,7 +1,5 @@
 #include "train/training_model.hpp"
 
-#include <cmath>
-
 #include "core/error.hpp"
 #include "layers/cross_entropy.hpp"
 #ifdef MANET_WITH_CUDA
@@ -32,20 +30,17 @@ class CpuTrainingModel final : public TrainingModel {
   }
   const std::vector<int>* embedding_grad_rows() const override { return host_.embedding_grad_rows(); }
   bool grads_finite() override { return comm::all_finite(host_.grads(), host_.num_params()); }
-  void clip_gradients(double max_norm) override {
-    float* g = host_.grads();
-    const long n = host_.num_params();
+  double gradient_sum_of_squares() override {
+    const float* g = host_.grads();
     double sq = 0;
-    for (long i = 0; i < n; ++i) sq += double(g[i]) * g[i];
-    const double coef = max_norm / (std::sqrt(sq) + 1e-6);
-    if (coef >= 1.0) return;
-    for (long i = 0; i < n; ++i) g[i] = float(g[i] * coef);
+    for (long i = 0, n = host_.num_params(); i < n; ++i) sq += double(g[i]) * g[i];
+    return sq;
+  }
+  void scale_gradients(double factor) override {
+    float* g = host_.grads();
+    for (long i = 0, n = host_.num_params(); i < n; ++i) g[i] = float(g[i] * factor);
   }
   void optimizer_step(double lr) override { optimizer_.step(host_.values(), host_.grads(), lr); }
-  void inject(FaultKind kind) override {
-    if (kind == FaultKind::nan_gradient) host_.grads()[host_.num_params() - 1] = NAN;
-    if (kind == FaultKind::diverge) host_.values()[0] += 1e-3f;
-  }
   void sync_to_host() override {}
 
  private:

@@ -14,7 +14,6 @@
 #include "model/manet_model.hpp"
 #include "optim/optimizer.hpp"
 #include "train/batch.hpp"
-#include "train/fault_injection.hpp"
 
 namespace manet {
 
@@ -23,6 +22,8 @@ class TrainingModel {
   virtual ~TrainingModel() = default;
 
   long num_params() const { return host_.num_params(); }
+  // The host model: the spec, the parameter layout, and the state outside the step.
+  const Model<float>& host() const { return host_; }
   // The flat gradient buffer (n): host or GPU memory, handed to the bucket transport only.
   virtual float* grads() = 0;
   // The transport for gradient buckets on grads(): MPI/Comm on the CPU, NCCL on the GPU.
@@ -41,11 +42,11 @@ class TrainingModel {
   virtual const std::vector<int>* embedding_grad_rows() const { return nullptr; }
   // After the all-reduce: whether every summed gradient is finite.
   virtual bool grads_finite() = 0;
-  // Scales the gradients so their L2 norm is at most max_norm (torch's clip_grad_norm_).
-  virtual void clip_gradients(double max_norm) = 0;
+  // For clipping (optim/clip.hpp): Σ g² over the summed gradients, in double; and
+  // g *= factor.
+  virtual double gradient_sum_of_squares() = 0;
+  virtual void scale_gradients(double factor) = 0;
   virtual void optimizer_step(double lr) = 0;
-  // The fault suite's nan_gradient (before backward) and diverge (after the step).
-  virtual void inject(FaultKind kind) = 0;
   // The host model's parameters and the host optimizer's state become the current ones.
   virtual void sync_to_host() = 0;
 

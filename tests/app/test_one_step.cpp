@@ -81,7 +81,7 @@ StepCase prepare(const std::string& name, const std::string& optimizer_yaml, con
   c.config_yaml = text;
   c.params = s.params;
   c.optimizer_type = type;
-  c.optimizer_step = opt_step;
+  c.position.optimizer_step = opt_step;
   c.slots = std::move(slots);
   save_checkpoint(s.dir + "/start.h5", c, model.params());
   return s;
@@ -147,7 +147,7 @@ TEST_P(OneStep, SgdNesterovWeightDecayWithLoadedMomentum) {
   expect_close(out.params, p, "parameters");
   ASSERT_EQ(out.slots.size(), 1u);
   expect_close(out.slots[0].second, buf, "momentum_buffer");
-  EXPECT_EQ(out.optimizer_step, 5);
+  EXPECT_EQ(out.position.optimizer_step, 5);
 }
 
 TEST_P(OneStep, PlainSgdFromWeightsOnly) {
@@ -176,7 +176,7 @@ TEST_P(OneStep, AdamWContinuingFromStep3) {
   expect_close(out.params, p, "parameters");
   expect_close(out.slots[0].second, m, "exp_avg");
   expect_close(out.slots[1].second, v, "exp_avg_sq");
-  EXPECT_EQ(out.optimizer_step, 4);
+  EXPECT_EQ(out.position.optimizer_step, 4);
 }
 
 // Under mpirun the evaluation is sharded and reduced; the answer must not change.

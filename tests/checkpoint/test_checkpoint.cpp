@@ -22,17 +22,17 @@ std::string temp_dir() {
 
 CheckpointContents sample_contents(const Model<float>& model) {
   CheckpointContents c;
-  c.step = 42, c.epoch = 1, c.samples_seen = 42 * 16, c.world_size = 2, c.seed = 7;
-  c.data_epoch = 1, c.data_offset = 160, c.shuffle_seed = 7;
+  c.position.step = 42, c.position.epoch = 1, c.position.samples_seen = 42 * 16, c.position.world_size = 2, c.position.seed = 7;
+  c.position.epoch = 1, c.position.epoch_offset = 160;
   c.config_yaml = "seed: 7\nmodel: {}\n";
   c.params.assign(model.values(), model.values() + model.num_params());
   c.optimizer_type = "adamw";
-  c.optimizer_step = 42;
+  c.position.optimizer_step = 42;
   c.optimizer_hyper = {{"lr", 1e-3}, {"beta1", 0.9}};
   std::vector<float> m(model.num_params()), v(model.num_params());
   for (long i = 0; i < model.num_params(); ++i) m[i] = 1e-3f * float(i), v[i] = 1e-6f * float(i % 13);
   c.slots = {{"exp_avg", m}, {"exp_avg_sq", v}};
-  c.metrics = {{1, 30, 0.9, 0.8, 0.7}};
+  c.position.history = {{1, 30, 0.9, 0.8, 0.7}};
   return c;
 }
 
@@ -62,16 +62,16 @@ TEST(Checkpoint, RoundTripIsBitwise) {
     EXPECT_EQ(back.slots[s].first, c.slots[s].first);
     EXPECT_EQ(back.slots[s].second, c.slots[s].second);
   }
-  EXPECT_EQ(back.step, 42);
-  EXPECT_EQ(back.samples_seen, 42 * 16);
-  EXPECT_EQ(back.world_size, 2);
-  EXPECT_EQ(back.seed, 7u);
-  EXPECT_EQ(back.data_offset, 160);
+  EXPECT_EQ(back.position.step, 42);
+  EXPECT_EQ(back.position.samples_seen, 42 * 16);
+  EXPECT_EQ(back.position.world_size, 2);
+  EXPECT_EQ(back.position.seed, 7u);
+  EXPECT_EQ(back.position.epoch_offset, 160);
   EXPECT_EQ(back.optimizer_type, "adamw");
-  EXPECT_EQ(back.optimizer_step, 42);
+  EXPECT_EQ(back.position.optimizer_step, 42);
   EXPECT_EQ(back.config_yaml, c.config_yaml);
-  ASSERT_EQ(back.metrics.size(), 1u);
-  EXPECT_FLOAT_EQ(float(back.metrics[0].test_accuracy), 0.7f);
+  ASSERT_EQ(back.position.history.size(), 1u);
+  EXPECT_FLOAT_EQ(float(back.position.history[0].test_accuracy), 0.7f);
 }
 
 TEST(Checkpoint, CorruptionIsRefusedNamingTheFile) {

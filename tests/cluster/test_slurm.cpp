@@ -155,7 +155,7 @@ TEST(Slurm, AJobAtItsTimeLimitLeavesADurableCheckpointWithinKillWait) {
   ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(stopped by SIGTERM after step (\d+) of \d+: checkpoint (\S+) durable ([0-9.]+) s)")))
       << log;
   EXPECT_LT(std::stod(m[3]), 30.0) << "KillWait is 30 s";
-  EXPECT_EQ(load_final(dir, "ckpt", std::stol(m[1])).step, std::stol(m[1]));
+  EXPECT_EQ(load_final(dir, "ckpt", std::stol(m[1])).position.step, std::stol(m[1]));
 }
 
 }  // namespace manet::testing

@@ -213,21 +213,21 @@ inline std::string fault(const std::string& kind, int rank, long step) {
 
 // Every parameter, optimizer slot and counter of two checkpoints, bitwise.
 inline void expect_same_state(const CheckpointContents& a, const CheckpointContents& b) {
-  EXPECT_EQ(a.step, b.step);
-  EXPECT_EQ(a.epoch, b.epoch);
-  EXPECT_EQ(a.samples_seen, b.samples_seen);
-  EXPECT_EQ(a.data_epoch, b.data_epoch);
-  EXPECT_EQ(a.data_offset, b.data_offset);
-  EXPECT_EQ(a.optimizer_step, b.optimizer_step);
+  EXPECT_EQ(a.position.step, b.position.step);
+  EXPECT_EQ(a.position.epoch, b.position.epoch);
+  EXPECT_EQ(a.position.samples_seen, b.position.samples_seen);
+  EXPECT_EQ(a.position.epoch, b.position.epoch);
+  EXPECT_EQ(a.position.epoch_offset, b.position.epoch_offset);
+  EXPECT_EQ(a.position.optimizer_step, b.position.optimizer_step);
   EXPECT_TRUE(a.params == b.params) << "parameters differ";
   ASSERT_EQ(a.slots.size(), b.slots.size());
   for (std::size_t i = 0; i < a.slots.size(); ++i) EXPECT_TRUE(a.slots[i].second == b.slots[i].second) << a.slots[i].first;
-  EXPECT_EQ(a.epoch_loss_sum, b.epoch_loss_sum);
-  EXPECT_EQ(a.epoch_steps, b.epoch_steps);
-  ASSERT_EQ(a.metrics.size(), b.metrics.size());
-  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
-    EXPECT_EQ(a.metrics[i].train_loss, b.metrics[i].train_loss);
-    EXPECT_EQ(a.metrics[i].test_loss, b.metrics[i].test_loss);
+  EXPECT_EQ(a.position.epoch_loss_sum, b.position.epoch_loss_sum);
+  EXPECT_EQ(a.position.epoch_steps, b.position.epoch_steps);
+  ASSERT_EQ(a.position.history.size(), b.position.history.size());
+  for (std::size_t i = 0; i < a.position.history.size(); ++i) {
+    EXPECT_EQ(a.position.history[i].train_loss, b.position.history[i].train_loss);
+    EXPECT_EQ(a.position.history[i].test_loss, b.position.history[i].test_loss);
   }
 }
 

@@ -190,7 +190,7 @@ TEST(GradientBuckets, SumEveryGradientAtEveryBucketSize) {
   for (double mb : {0.001, 0.05, 0.25, 1.0, 8.0}) {
     std::vector<float> g(n);
     for (long i = 0; i < n; ++i) g[i] = float(c.rank() + (i % 1000));
-    comm::GradientBuckets buckets(c, g.data(), n, offsets, mb);
+    comm::GradientBuckets buckets(comm::comm_transport(c), g.data(), comm::plan_buckets(n, offsets, comm::bucket_floats(mb)));
     // Backward reports final gradients from the end, a parameter at a time.
     for (auto it = offsets.rbegin(); it != offsets.rend(); ++it) buckets.ready_from(*it);
     buckets.finish();

@@ -29,8 +29,8 @@ void expect_same_run(bool tokens) {
     const TimedResult r = train_run(dir, ranks, kGlobalBatch / ranks, "", "", name);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const CheckpointContents got = load_final(dir, name, kSteps);
-    EXPECT_EQ(got.world_size, ranks);
-    EXPECT_EQ(got.samples_seen, kSteps * kGlobalBatch);
+    EXPECT_EQ(got.position.world_size, ranks);
+    EXPECT_EQ(got.position.samples_seen, kSteps * kGlobalBatch);
     ASSERT_EQ(got.slots.size(), 1u);
     // Only the order of float additions differs (per-rank partial sums of the batch
     // gradient): measured 1.5e-8 (parameters) and 6e-8 (momentum) after 6 steps. A
@@ -39,11 +39,11 @@ void expect_same_run(bool tokens) {
     EXPECT_LT(worst_difference(got.params, ref.params), 1e-6);
     EXPECT_LT(worst_difference(got.slots[0].second, ref.slots[0].second), 1e-6);
     // Same training and evaluation numbers as printed by one rank.
-    ASSERT_EQ(got.metrics.size(), ref.metrics.size());
-    for (std::size_t e = 0; e < got.metrics.size(); ++e) {
-      EXPECT_NEAR(got.metrics[e].train_loss, ref.metrics[e].train_loss, 1e-5);
-      EXPECT_NEAR(got.metrics[e].test_loss, ref.metrics[e].test_loss, 1e-5);
-      EXPECT_DOUBLE_EQ(got.metrics[e].test_accuracy, ref.metrics[e].test_accuracy);
+    ASSERT_EQ(got.position.history.size(), ref.position.history.size());
+    for (std::size_t e = 0; e < got.position.history.size(); ++e) {
+      EXPECT_NEAR(got.position.history[e].train_loss, ref.position.history[e].train_loss, 1e-5);
+      EXPECT_NEAR(got.position.history[e].test_loss, ref.position.history[e].test_loss, 1e-5);
+      EXPECT_DOUBLE_EQ(got.position.history[e].test_accuracy, ref.position.history[e].test_accuracy);
     }
   }
   // And the steps really moved the parameters (the comparison is not between two no-ops).

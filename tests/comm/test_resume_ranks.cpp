@@ -43,13 +43,13 @@ TEST(ResumeRanks, AcrossWorldSizesWithTheSameGlobalBatch) {
   const TimedResult four = train_run(dir, 4, 4);
   ASSERT_EQ(four.exit_code, 0) << four.output;
   const CheckpointContents got = load_final(dir, "ckpt", kSteps), ref = load_final(dir, "straight", kSteps);
-  EXPECT_EQ(got.samples_seen, ref.samples_seen);
-  EXPECT_EQ(got.data_epoch, ref.data_epoch);
-  EXPECT_EQ(got.data_offset, ref.data_offset);
+  EXPECT_EQ(got.position.samples_seen, ref.position.samples_seen);
+  EXPECT_EQ(got.position.epoch, ref.position.epoch);
+  EXPECT_EQ(got.position.epoch_offset, ref.position.epoch_offset);
   EXPECT_LT(worst_difference(got.params, ref.params), 1e-6);  // summation order only
   EXPECT_LT(worst_difference(got.slots.at(0).second, ref.slots.at(0).second), 1e-6);
-  ASSERT_EQ(got.metrics.size(), ref.metrics.size());
-  for (std::size_t e = 0; e < got.metrics.size(); ++e) EXPECT_NEAR(got.metrics[e].test_loss, ref.metrics[e].test_loss, 1e-5);
+  ASSERT_EQ(got.position.history.size(), ref.position.history.size());
+  for (std::size_t e = 0; e < got.position.history.size(); ++e) EXPECT_NEAR(got.position.history[e].test_loss, ref.position.history[e].test_loss, 1e-5);
 }
 
 TEST(ResumeRanks, AChangedGlobalBatchIsRefusedUnlessAllowed) {
@@ -68,7 +68,7 @@ TEST(ResumeRanks, AChangedGlobalBatchIsRefusedUnlessAllowed) {
             std::string::npos)
       << allowed.output;
   // 3 steps x 16 + 7 steps x 8 samples.
-  EXPECT_EQ(load_final(dir, "ckpt", kSteps).samples_seen, 3 * 16 + 7 * 8);
+  EXPECT_EQ(load_final(dir, "ckpt", kSteps).position.samples_seen, 3 * 16 + 7 * 8);
 }
 
 TEST(ResumeRanks, SigtermToTheLauncherCheckpointsInsteadOfBeingKilled) {

@@ -175,7 +175,7 @@ TEST(Faults, S10_AFullDiskFailsCleanlyKeepingThePreviousCheckpoint) {
                                   "small/ckpt");
   const bool previous_loads = [&] {
     try {
-      return load_final(dir, "small/ckpt", 1).step == 1;
+      return load_final(dir, "small/ckpt", 1).position.step == 1;
     } catch (const Error&) {
       return false;
     }

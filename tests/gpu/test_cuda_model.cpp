@@ -193,7 +193,7 @@ TEST(CudaTrainingRun, FashionMnistOnTheGpuThenTheCpuLoadsAndResumes) {
   rt.synchronize();
   expect_close(gpu, cpu, "logits of the checkpoint's model", 1e-4, 1e-5);
   EXPECT_EQ(c.optimizer_type, "adamw");
-  EXPECT_EQ(c.optimizer_step, 30);
+  EXPECT_EQ(c.position.optimizer_step, 30);
 
   // A CPU run resumes from it (weights and AdamW state written from the GPU).
   write_config("cpu", 32);

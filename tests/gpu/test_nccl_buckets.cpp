@@ -27,7 +27,7 @@ TEST(NcclBuckets, OneRankSumLeavesTheGradientsAndFlagsNaN) {
   OnDevice<float> g(grads);
   const auto plan = comm::plan_buckets(total, offsets, 2048);
   comm::GradientBuckets buckets(std::make_unique<comm::NcclTransport>(comm, rt.context().stream, int(plan.size())),
-                                g.get(), total, offsets, 2048.0 * sizeof(float) / (1024 * 1024));
+                                g.get(), plan);
   ASSERT_EQ(buckets.buckets().size(), plan.size());
   for (auto it = offsets.rbegin(); it != offsets.rend(); ++it) buckets.ready_from(*it);  // as backward reports
   buckets.finish();
@@ -37,7 +37,7 @@ TEST(NcclBuckets, OneRankSumLeavesTheGradientsAndFlagsNaN) {
   grads[4321] = NAN;
   OnDevice<float> bad(grads);
   comm::GradientBuckets again(std::make_unique<comm::NcclTransport>(comm, rt.context().stream, int(plan.size())),
-                              bad.get(), total, offsets, 2048.0 * sizeof(float) / (1024 * 1024));
+                              bad.get(), plan);
   again.finish();
   EXPECT_FALSE(again.local_gradients_finite());
 }

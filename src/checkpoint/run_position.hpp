@@ -1,0 +1,60 @@
+#pragma once
+// Where a run stands: everything besides weights and optimizer slots that continuing it
+// exactly needs. One struct, with one list of its fields (fields()) that both its
+// checkpoint attributes and its broadcast to every rank are made from: a new piece of run
+// state is one member and one line there.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace manet {
+
+struct EpochRecord {
+  int64_t epoch = 0, step = 0;
+  double train_loss = 0, test_loss = 0, test_accuracy = 0;
+};
+
+struct RunPosition {
+  int64_t step = 0;            // optimizer steps done in this run
+  int64_t epoch = 0;           // current epoch (0-based)
+  int64_t epoch_offset = 0;    // global samples of this epoch's order already taken
+  int64_t samples_seen = 0;    // global
+  double epoch_loss_sum = 0;   // this epoch's per-step mean losses so far (for its mean)
+  int64_t epoch_steps = 0;
+  int64_t optimizer_step = 0;  // the optimizer's own count (AdamW's bias correction)
+  int64_t global_batch = 0;    // samples per step over all ranks when written (0: unknown)
+  int64_t world_size = 1;      // ranks when written
+  uint64_t seed = 0;           // the run's seed (the shuffle order derives from it)
+  // Not stored as an attribute: whether the optimizer slots hold state (SGD's momentum
+  // buffer exists once a step made it or a file brought it); a checkpoint says it by
+  // holding the slots.
+  int64_t optimizer_has_state = 0;
+  std::vector<EpochRecord> history;  // /metrics
+
+  // Every scalar field with the checkpoint group and attribute it is stored as
+  // (docs/checkpoint.md); group "" for those not stored as an attribute. Some numbers are
+  // stored twice, as the format has always had them (/data@epoch is /meta@epoch).
+  template <class Self, class Visit>
+  static void fields(Self& p, Visit&& visit) {
+    visit("/meta", "step", p.step);
+    visit("/meta", "epoch", p.epoch);
+    visit("/meta", "samples_seen", p.samples_seen);
+    visit("/meta", "world_size", p.world_size);
+    visit("/meta", "seed", p.seed);
+    visit("/data", "epoch", p.epoch);
+    visit("/data", "offset", p.epoch_offset);
+    visit("/data", "shuffle_seed", p.seed);
+    visit("/state", "schedule_step", p.step);
+    visit("/state", "global_batch", p.global_batch);
+    visit("/state", "epoch_loss_sum", p.epoch_loss_sum);
+    visit("/state", "epoch_steps", p.epoch_steps);
+    visit("/optimizer", "step", p.optimizer_step);
+    visit("", "optimizer_has_state", p.optimizer_has_state);
+  }
+
+  // The whole position as bytes and back (for the broadcast from rank 0).
+  std::vector<char> to_bytes() const;
+  static RunPosition from_bytes(const std::vector<char>& bytes);
+};
+
+}  // namespace manet
