@@ -5,7 +5,7 @@
 // `manet train` without mpirun just works). `comm` knows nothing of layers or models:
 // it moves bytes.
 //
-// Every collective has a deadline (`set_timeout`): a rank that never arrives - stalled,
+// Every collective of Comm has a deadline (`set_timeout`): a rank that never arrives - stalled,
 // stopped, or dead under a launcher that does not notice - turns into an Error naming
 // the collective and the context ("during step 12") instead of a silent hang.
 #include <cstdint>

@@ -24,8 +24,9 @@ struct TrainConfig {
   bool shuffle = true;
   std::string init_from;     // checkpoint whose weights (and optimizer state) start the run
   double label_smoothing = 0.0;
-  // Token input only: each training token (not padding) becomes the unknown id 1 with this
-  // probability, keyed by (seed, step, global sample index): regularises rare words.
+  // Token input only: each training token (not padding) becomes, with this probability,
+  // the id an unseen word would get (its ending's id from the file's vocabulary, else the
+  // unknown id 1), keyed by (seed, step, global sample, position): regularises rare words.
   double token_dropout = 0.0;
   double grad_clip = 0.0;    // max global gradient norm; 0 = off
   long log_every_steps = 50;

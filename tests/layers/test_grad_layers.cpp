@@ -51,8 +51,8 @@ TEST(Conv, OneInputChannelTakesTheDirectPath) {
 }
 
 TEST(Conv, EightChannelsAndMoreTakeWinograd) {
-  // 3x3, no mask, C_in and C_out >= 8: forward and the input gradient are winograd.hpp,
-  // the weight gradient im2col + GEMM; even and odd maps (edge tiles half outside).
+  // 3x3, no mask, C_in and C_out >= 8: forward, the input gradient and the weight and bias
+  // gradients are winograd.hpp; even and odd maps (edge tiles half outside).
   for (MapShape in : {MapShape{8, 4, 6}, MapShape{9, 5, 3}}) {
     ConvLayer<double> layer("c", in, 8, 3, 3);
     check_layer(layer, 2, in, nullptr, kTrain, 7);

@@ -60,6 +60,7 @@ TEST(AppSmoke, Wn26) {
   train_and_eval("wn26", "test.h5", 20);
 }
 
+#ifdef MANET_WITH_SPEECH
 TEST(AppSmoke, Digits) {
   if (!std::filesystem::exists("/usr/lib/x86_64-linux-gnu/espeak-ng-data")) GTEST_SKIP() << "apt-get install espeak-ng";
   prepare("digits", "--clips-per-class 20");
@@ -67,6 +68,7 @@ TEST(AppSmoke, Digits) {
     EXPECT_TRUE(std::filesystem::exists(data_dir("digits") + "/" + f)) << f;
   train_and_eval("digits", "test_flite.h5", 6);
 }
+#endif
 
 TEST(AppSmoke, PrepareRefusesUnknownNamesAndMpi) {
   const CommandResult r = run_command(manet_binary() + " prepare nope --out " + fresh_dir("nope"));
