@@ -121,15 +121,10 @@ TEST(CudaHead, OptimizerStepsMatchTheCpuExactly) {
     for (int step = 1; step <= 3; ++step) {
       const double lr = spec.lr * step;
       cpu->step(p.data(), grad.data(), lr);
-      if (spec.type == "sgd") {
-        cuda::sgd_step(gp.get(), gslot0.get(), ggrad.get(), n, float(lr), float(spec.momentum),
-                       float(spec.weight_decay), spec.nesterov, step == 1, nullptr);
-      } else {
-        const cuda::AdamWScalars s{float(1.0 - lr * spec.weight_decay), float(lr / (1.0 - std::pow(spec.beta1, step))),
-                                   float(std::sqrt(1.0 - std::pow(spec.beta2, step))), float(1.0 - spec.beta1),
-                                   float(spec.beta2), float(1.0 - spec.beta2), float(spec.eps)};
-        cuda::adamw_step(gp.get(), gslot0.get(), gslot1.get(), ggrad.get(), n, s, nullptr);
-      }
+      if (spec.type == "sgd")
+        cuda::sgd_step(gp.get(), gslot0.get(), ggrad.get(), n, sgd_scalars(spec, lr, step == 1), nullptr);
+      else
+        cuda::adamw_step(gp.get(), gslot0.get(), gslot1.get(), ggrad.get(), n, adamw_scalars(spec, lr, step), nullptr);
     }
     EXPECT_EQ(gp.host(n), p);
     EXPECT_EQ(gslot0.host(n), *cpu->slots().front().second);
