@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "checkpoint/checkpoint.hpp"
 #include "config/config.hpp"
@@ -41,39 +44,42 @@ void run_eval(const EvalArgs& a, comm::Comm& comm) {
   Dataset data;
   std::unique_ptr<Model<float>> model;
   CheckpointContents c;
+  std::optional<h5::File> logits_file;
   comm::agree(comm, [&] {
-    Config config = parse_config(read_checkpoint_config(a.checkpoint), a.checkpoint + ":/config");
-    data = load_dataset(parse_dataset_argument(a.data), config.data.normalize);
-    fit_model_to_data(config.model, data, config.source);
-    model = std::make_unique<Model<float>>(config.model);
-    c = load_checkpoint(a.checkpoint, model->params());
-    std::copy(c.params.begin(), c.params.end(), model->values());
+    as_usage_errors([&] {
+      Config config = parse_config(read_checkpoint_config(a.checkpoint), a.checkpoint + ":/config");
+      data = load_dataset(parse_dataset_argument(a.data), config.data.normalize);
+      fit_model_to_data(config.model, data, config.source);
+      model = std::make_unique<Model<float>>(config.model);
+      c = load_checkpoint(a.checkpoint, model->params());
+      std::copy(c.params.begin(), c.params.end(), model->values());
+      // Outputs are checked before the work, not after it.
+      if (!a.logits.empty() && comm.rank() == 0) logits_file.emplace(h5::File::create(a.logits));
+    });
   });
   if (const std::string note = unchecked_note(a.checkpoint, c); comm.rank() == 0 && !note.empty())
     std::fprintf(stderr, "manet: note: %s\n", note.c_str());
   std::vector<float> logits;
   const EvalResult r = evaluate_sharded(comm, *model, data, a.batch, a.logits.empty() ? nullptr : &logits);
   if (comm.rank() != 0) return;
-  if (!a.logits.empty()) {  // (N, classes) and the labels, in data-set order
-    h5::File out = h5::File::create(a.logits);
-    out.write("/logits", logits.data(), {hsize_t(data.size()), hsize_t(r.classes)}, false);
-    out.write("/y", data.labels.data(), {hsize_t(data.size())}, false);
-    out.flush();
+  if (logits_file) {  // (N, classes) and the labels, in data-set order
+    logits_file->write("/logits", logits.data(), {hsize_t(data.size()), hsize_t(r.classes)}, false);
+    logits_file->write("/y", data.labels.data(), {hsize_t(data.size())}, false);
+    logits_file->flush();
   }
   const int K = r.classes;
-  if (a.json) {
-    std::string per_class;
+  if (a.json) {  // one object on the last line; strings escaped by the JSON library
+    nlohmann::ordered_json per_class = nlohmann::ordered_json::array();
     for (int k = 0; k < K; ++k) {
       long total = 0;
       for (int j = 0; j < K; ++j) total += r.confusion[k * K + j];
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%s%.6g", k ? "," : "", total ? double(r.confusion[k * K + k]) / total : 0.0);
-      per_class += buf;
+      per_class.push_back(total ? double(r.confusion[k * K + k]) / double(total) : 0.0);
     }
-    std::printf("{\"loss\": %.9g, \"accuracy\": %.9g, \"samples\": %ld, \"macro_f1\": %.9g, \"checkpoint\": \"%s\", "
-                "\"step\": %lld, \"per_class_accuracy\": [%s]}\n",
-                r.loss(), r.accuracy(), r.samples, r.macro_f1(), a.checkpoint.c_str(), static_cast<long long>(c.position.step),
-                per_class.c_str());
+    const nlohmann::ordered_json out = {{"loss", r.loss()},          {"accuracy", r.accuracy()},
+                                {"samples", r.samples},       {"macro_f1", r.macro_f1()},
+                                {"checkpoint", a.checkpoint}, {"step", c.position.step},
+                                {"per_class_accuracy", per_class}};
+    std::printf("%s\n", out.dump().c_str());
     return;
   }
   std::printf("checkpoint %s (step %lld) on %s\n", a.checkpoint.c_str(), static_cast<long long>(c.position.step), data.name.c_str());
@@ -94,7 +100,7 @@ void run_eval(const EvalArgs& a, comm::Comm& comm) {
 // Prints everything a checkpoint holds; reading every dataset verifies its checksum.
 // Returns the number of datasets that failed to verify.
 int run_inspect(const InspectArgs& a) {
-  const std::string config = read_checkpoint_config(a.checkpoint);
+  const std::string config = as_usage_errors([&] { return read_checkpoint_config(a.checkpoint); });
   const h5::File f = h5::File::open_read(a.checkpoint);
   // Attributes as text, "-" when absent (files written by other tools may lack some).
   auto attr = [&](const std::string& object, const std::string& name) -> std::string {
@@ -220,6 +226,7 @@ void add_commands(CLI::App& app, comm::Comm& comm) {
   train_cmd->footer("Checkpoints and metrics.jsonl go to checkpoint.dir; an interrupted run resumes from there "
                     "(checkpoint.resume: auto).");
   train_cmd->callback([targs, &comm] {
+    comm::agree_on_command(comm, "train");
     Config config;
     comm::agree(comm, [&] { config = load_config(targs->config, targs->overrides); });
     train(std::move(config), comm);
@@ -232,8 +239,11 @@ void add_commands(CLI::App& app, comm::Comm& comm) {
   eval_cmd->add_flag("--json", eargs->json, "print one JSON object {\"loss\", \"accuracy\", \"samples\", ...} as the last line");
   eval_cmd->add_option("--logits", eargs->logits, "also write every sample's logits to this HDF5 file "
                        "(/logits float32 [N, classes], /y int64 [N], in data-set order)");
-  eval_cmd->add_option("--batch", eargs->batch, "samples per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
-  eval_cmd->callback([eargs, &comm] { run_eval(*eargs, comm); });
+  eval_cmd->add_option("--batch", eargs->batch, "samples per forward pass")->capture_default_str()->check(CLI::Range(1L, 1L << 20));
+  eval_cmd->callback([eargs, &comm] {
+    comm::agree_on_command(comm, "eval");
+    run_eval(*eargs, comm);
+  });
 
   auto pargs = std::make_shared<prepare::PrepareOptions>();
   auto* prepare_cmd = app.add_subcommand(
@@ -254,7 +264,10 @@ void add_commands(CLI::App& app, comm::Comm& comm) {
   prepare_cmd->footer("Writes the HDF5 data set format of docs/data.md; a second run with the same options does nothing.\n"
                       "  manet prepare wn26 --out data/wn26 && manet train --config configs/wn26.yaml");
   prepare_cmd->callback([pargs, &comm] {
-    check(comm.size() == 1, "manet prepare runs as one process (not under mpirun)", ErrorKind::usage);
+    comm::agree_on_command(comm, "prepare");
+    if (comm.size() > 1)
+      throw CollectiveError("manet prepare runs as one process: start it without mpirun", ErrorKind::usage,
+                            comm.rank() == 0);
     prepare::run_prepare(*pargs);
   });
 
@@ -262,7 +275,8 @@ void add_commands(CLI::App& app, comm::Comm& comm) {
   auto* inspect_cmd = app.add_subcommand("inspect", "Show what a checkpoint holds (verifies every checksum).");
   inspect_cmd->add_option("checkpoint", iargs->checkpoint, "checkpoint file (.h5)")->required();
   inspect_cmd->add_flag("--verify", iargs->verify, "only verify: exit 1 if any checksum fails");
-  inspect_cmd->callback([iargs] {
+  inspect_cmd->callback([iargs, &comm] {
+    comm::agree_on_command(comm, "inspect");
     if (run_inspect(*iargs) > 0)
       throw Error(iargs->checkpoint + (iargs->verify ? ": not verified: corrupt, unreadable or unchecksummed datasets (see above)"
                                                      : ": corrupt or unreadable datasets (see above)"));

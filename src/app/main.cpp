@@ -63,7 +63,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return comm.rank() == 0 ? app.exit(e) : (e.get_exit_code() == 0 ? 0 : 2);
+    // --help and --version exit 0 with their text; every command-line mistake is a usage
+    // error (exit 2, as for a bad config), printed once.
+    if (e.get_exit_code() == 0) return comm.rank() == 0 ? app.exit(e) : 0;
+    if (comm.rank() == 0) {
+      std::fprintf(stderr, "manet: error: %s\n", e.what());
+      std::fprintf(stderr, "Run 'manet --help' or 'manet SUBCOMMAND --help' for the options.\n");
+    }
+    return 2;
   } catch (const manet::CollectiveError& e) {
     if (e.report()) print_error(e.what(), nullptr);
     return exit_code(e);

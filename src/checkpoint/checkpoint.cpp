@@ -171,26 +171,6 @@ void save_checkpoint(const std::string& path, const CheckpointContents& c, const
   }
 }
 
-void ensure_writable_directory(const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw Error("cannot create the checkpoint directory " + dir + ": " + ec.message(), ErrorKind::usage);
-  const std::string probe = (fs::path(dir) / ".manet-write-probe").string();
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    throw Error("cannot write in the checkpoint directory " + dir + ": " + std::strerror(errno) +
-                    " (checkpoint.dir must be writable by every run that saves there)",
-                ErrorKind::usage);
-  ::close(fd);
-  ::unlink(probe.c_str());
-  // Temporary files of saves that were killed midway (".step-00000123.h5.tmp").
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(".step-", 0) == 0 && name.size() > 7 && name.substr(name.size() - 4) == ".tmp")
-      fs::remove(entry.path(), ec);
-  }
-}
-
 std::string read_checkpoint_config(const std::string& path) {
   const h5::File f = h5::File::open_read(path);
   if (!f.has_attr("/", "format") || f.attr_string("/", "format") != "manet-checkpoint")
@@ -213,7 +193,7 @@ std::string unchecked_note(const std::string& path, const CheckpointContents& c)
 }
 
 CheckpointContents load_checkpoint(const std::string& path, const ParamTable& table) {
-  const h5::CrashNote note(path);
+  const h5::CrashNote note(path, h5::CrashNote::FileKind::checkpoint);
   CheckpointContents c;
   c.config_yaml = read_checkpoint_config(path);
   const h5::File f = h5::File::open_read(path);
@@ -226,11 +206,15 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
   RunPosition::fields(c.position, [&](const std::string& group, const char* name, auto& value) {
     if (group.empty()) return;
     if (!f.has_attr(group, name)) {
-      if (group == "/meta" || group == "/data") c.missing_position.push_back(group + "@" + name);
+      // run_id: files written before runs had ids, or by other tools (a run of their own).
+      if ((group == "/meta" || group == "/data") && std::string(name) != "run_id")
+        c.missing_position.push_back(group + "@" + name);
       return;
     }
     using V = std::remove_reference_t<decltype(value)>;
-    if constexpr (std::is_same_v<V, uint64_t>)
+    if constexpr (std::is_same_v<V, std::string>)
+      value = f.attr_string(group, name);
+    else if constexpr (std::is_same_v<V, uint64_t>)
       value = f.attr_uint(group, name);
     else if constexpr (std::is_same_v<V, double>)
       value = f.attr_double(group, name);

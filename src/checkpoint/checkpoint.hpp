@@ -46,10 +46,6 @@ std::string read_checkpoint_config(const std::string& path);
 // "" for a fully checksummed checkpoint, else one line saying what carries no checksum.
 std::string unchecked_note(const std::string& path, const CheckpointContents& c);
 
-// Creates `dir` if needed and proves it writable (a probe file is created, fsynced and
-// removed), so a run learns at start, not at its first checkpoint, that it cannot save.
-void ensure_writable_directory(const std::string& dir);
-
 // "step-00001234.h5": names sort by step.
 std::string checkpoint_file_name(int64_t step);
 // Checkpoint files in `dir`, newest (highest step) first.

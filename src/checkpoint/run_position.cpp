@@ -12,7 +12,15 @@ std::vector<char> RunPosition::to_bytes() const {
   auto put = [&](const void* data, std::size_t n) {
     out.insert(out.end(), static_cast<const char*>(data), static_cast<const char*>(data) + n);
   };
-  fields(*this, [&](const char*, const char*, const auto& value) { put(&value, sizeof value); });
+  fields(*this, [&](const char*, const char*, const auto& value) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>) {
+      const uint64_t n = value.size();
+      put(&n, sizeof n);
+      put(value.data(), n);
+    } else {
+      put(&value, sizeof value);
+    }
+  });
   const uint64_t records = history.size();
   put(&records, sizeof records);
   static_assert(std::is_trivially_copyable_v<EpochRecord>);
@@ -28,7 +36,17 @@ RunPosition RunPosition::from_bytes(const std::vector<char>& bytes) {
     std::memcpy(data, bytes.data() + at, n);
     at += n;
   };
-  fields(p, [&](const char*, const char*, auto& value) { get(&value, sizeof value); });
+  fields(p, [&](const char*, const char*, auto& value) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>) {
+      uint64_t n = 0;
+      get(&n, sizeof n);
+      check(at + n <= bytes.size(), "RunPosition::from_bytes: truncated");
+      value.assign(bytes.data() + at, n);
+      at += n;
+    } else {
+      get(&value, sizeof value);
+    }
+  });
   uint64_t records = 0;
   get(&records, sizeof records);
   p.history.resize(records);

@@ -29,6 +29,9 @@ struct RunPosition {
   // buffer exists once a step made it or a file brought it); a checkpoint says it by
   // holding the slots.
   int64_t optimizer_has_state = 0;
+  // Which run this is: made when a run starts fresh, kept when it resumes. Checkpoints
+  // and metrics.jsonl lines carry it, so a run prunes and resumes only its own files.
+  std::string run_id;
   std::vector<EpochRecord> history;  // /metrics
 
   // Every scalar field with the checkpoint group and attribute it is stored as
@@ -50,6 +53,7 @@ struct RunPosition {
     visit("/state", "epoch_steps", p.epoch_steps);
     visit("/optimizer", "step", p.optimizer_step);
     visit("", "optimizer_has_state", p.optimizer_has_state);
+    visit("/meta", "run_id", p.run_id);
   }
 
   // The whole position as bytes and back (for the broadcast from rank 0).

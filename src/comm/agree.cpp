@@ -1,5 +1,7 @@
 #include "comm/agree.hpp"
 
+#include <vector>
+
 #include "core/error.hpp"
 
 namespace manet::comm {
@@ -35,6 +37,25 @@ void agree(Comm& comm, const std::function<void()>& work) {
                                                          std::to_string(failed) + " of " + std::to_string(comm.size()) +
                                                          " ranks failed): " + message;
   throw CollectiveError(text, -v[1] == 2 ? ErrorKind::usage : ErrorKind::runtime, reporter);
+}
+
+void agree_on_command(Comm& comm, const std::string& command) {
+  if (comm.size() == 1) return;
+  char mine[32] = {};
+  command.copy(mine, sizeof mine - 1);
+  std::vector<char> all(sizeof mine * std::size_t(comm.size()));
+  comm.all_gather(mine, all.data(), sizeof mine, "all-gather of the subcommands");
+  // Described from rank 0's side (it prints): which ranks run something else.
+  const std::string first(all.data());
+  std::string others;
+  for (int r = 1; r < comm.size(); ++r) {
+    const std::string theirs(all.data() + sizeof mine * std::size_t(r));
+    if (theirs != first) others += ", rank " + std::to_string(r) + " runs 'manet " + theirs + "'";
+  }
+  if (others.empty()) return;
+  throw CollectiveError("the ranks were started with different subcommands: rank 0 runs 'manet " + first + "'" +
+                            others + ". Start every rank with the same command (mpirun -np N manet " + first + " ...)",
+                        ErrorKind::usage, comm.rank() == 0);
 }
 
 }  // namespace manet::comm

@@ -5,6 +5,9 @@ namespace manet {
 namespace {
 
 constexpr long kMaxDim = 1 << 20;
+// More layers than any MANet needs; a list that long is a mistake (a generated file gone
+// wrong), refused before anything is built from it.
+constexpr std::size_t kMaxLayers = 64;
 
 BlockSpec parse_block(const ConfigNode& item) {
   if (!item.is_map() || item.size() != 1)
@@ -64,12 +67,20 @@ ModelSpec parse_model_section(const ConfigNode& model, std::pair<int, int> image
   const ConfigNode blocks = model.child("blocks");
   blocks.required();
   if (!blocks.is_sequence() || blocks.size() == 0) blocks.fail("expected a non-empty list of blocks");
+  if (blocks.size() > kMaxLayers)
+    blocks.fail("has " + std::to_string(blocks.size()) + " blocks; at most " + std::to_string(kMaxLayers) +
+                " are supported");
   for (std::size_t i = 0; i < blocks.size(); ++i) spec.blocks.push_back(parse_block(blocks.at(i)));
 
   const ConfigNode head = model.child("head");
   head.allow_only({"hidden", "activation", "dropout"});
-  if (head.has("hidden"))
-    for (long n : head.child("hidden").to_int_list(1, kMaxDim)) spec.head.hidden.push_back(int(n));
+  if (head.has("hidden")) {
+    const ConfigNode hidden = head.child("hidden");
+    if (hidden.is_sequence() && hidden.size() > kMaxLayers)
+      hidden.fail("has " + std::to_string(hidden.size()) + " layers; at most " + std::to_string(kMaxLayers) +
+                  " are supported");
+    for (long n : hidden.to_int_list(1, kMaxDim)) spec.head.hidden.push_back(int(n));
+  }
   if (head.has("activation"))
     spec.head.activation = head.child("activation").to_choice<cpu::ActivationKind>(
         {{"relu", cpu::ActivationKind::relu}, {"sigmoid", cpu::ActivationKind::sigmoid}, {"tanh", cpu::ActivationKind::tanh}});

@@ -73,6 +73,21 @@ class CollectiveError : public Error {
   bool report_;
 };
 
+// Runs `work`; an Error it throws becomes a usage Error (exit code 2): for reading files
+// the user named (a checkpoint to evaluate or start from), which they must fix before
+// anything can run, whatever the failure inside was.
+template <class F>
+auto as_usage_errors(F&& work) -> decltype(work()) {
+  try {
+    return work();
+  } catch (const CollectiveError&) {
+    throw;
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::usage) throw;
+    throw Error(e.what(), ErrorKind::usage);
+  }
+}
+
 // Throws Error(message) unless `condition` holds. For input checks, not invariants.
 inline void check(bool condition, const std::string& message, ErrorKind kind = ErrorKind::runtime,
                   SourceLocation where = SourceLocation::current()) {

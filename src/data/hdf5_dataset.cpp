@@ -34,7 +34,7 @@ h5::File open_dataset_file(const std::string& path) {
 }  // namespace
 
 Dataset load_hdf5_dataset(const std::string& path) {
-  const h5::CrashNote note(path);
+  const h5::CrashNote note(path, h5::CrashNote::FileKind::data);
   const h5::File file = open_dataset_file(path);
   auto refuse = [&](const std::string& dataset, const std::string& why) -> Error {
     return Error(path + ": " + dataset + ": " + why, ErrorKind::usage);

@@ -19,11 +19,14 @@ extern "C" void on_crash_in_hdf5(int sig) {
 }
 }  // namespace
 
-CrashNote::CrashNote(const std::string& path) {
+CrashNote::CrashNote(const std::string& path, FileKind kind) {
   std::snprintf(g_crash_note, sizeof g_crash_note,
-                "\nmanet: error: %s: HDF5 crashed reading this file: it is corrupt in a way HDF5 does not check "
-                "(replace it, or remove it so that an older one is used)\n",
-                path.c_str());
+                "\nmanet: error: %s: HDF5 crashed reading this file: it is corrupt in a way HDF5 does not check (%s)\n",
+                path.c_str(),
+                kind == FileKind::checkpoint
+                    ? "replace it, or remove it so that an older checkpoint is used"
+                    : "this data set file must be written again, e.g. by running manet prepare again or the script "
+                      "that made it");
   struct sigaction sa {};
   sa.sa_handler = on_crash_in_hdf5;
   sigemptyset(&sa.sa_mask);

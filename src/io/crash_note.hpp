@@ -8,7 +8,10 @@ namespace manet::h5 {
 // then the process dies as it would have. Without it a rank just vanishes.
 class CrashNote {
  public:
-  explicit CrashNote(const std::string& path);
+  // What the file is decides the advice: a checkpoint can be removed (resume: auto then
+  // uses an older one); a data file must be rewritten.
+  enum class FileKind { checkpoint, data };
+  CrashNote(const std::string& path, FileKind kind);
   ~CrashNote();
   CrashNote(const CrashNote&) = delete;
   CrashNote& operator=(const CrashNote&) = delete;

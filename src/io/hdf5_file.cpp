@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 #include "core/error.hpp"
 
@@ -72,6 +73,9 @@ std::vector<std::string> split_object(const std::string& path) {
 
 File File::open_read(const std::string& path) {
   quiet_errors();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not an HDF5 file");
+  if (!std::filesystem::exists(path, ec)) throw Error(path + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     const std::string why = last_error();
     throw Error(path + ": not a readable HDF5 file" + (why.empty() ? "" : " (" + why + ")") +
@@ -219,9 +223,30 @@ void File::write(const std::string& dataset, const int64_t* data, const std::vec
   write_any(dataset, H5T_STD_I64LE, data, shape, sizeof(int64_t), checksum);
 }
 
+namespace {
+// A dataset compressed with a filter this HDF5 does not have (h5py's lzf, blosc, ...) is
+// not corrupt: say which filter, and which ones are there.
+void check_filters(const File& f, hid_t dataset, const std::string& name) {
+  Handle props(H5Dget_create_plist(dataset));
+  const int filters = H5Pget_nfilters(props);
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0, config = 0;
+    std::size_t n_values = 0;
+    char filter_name[64] = {};
+    const H5Z_filter_t id =
+        H5Pget_filter2(props, unsigned(i), &flags, &n_values, nullptr, sizeof filter_name, filter_name, &config);
+    if (id < 0 || H5Zfilter_avail(id) > 0) continue;
+    throw Error(f.path() + ": " + name + " is compressed with the filter '" + std::string(filter_name) + "' (id " +
+                std::to_string(id) + "), which this HDF5 cannot decode; it reads gzip (deflate), szip, shuffle and " +
+                "fletcher32: write it again with one of those, e.g. h5py's compression=\"gzip\"");
+  }
+}
+}  // namespace
+
 void File::read_rows(const std::string& dataset, hid_t mem_type, hsize_t first, hsize_t count, void* out) const {
   Handle d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
   if (d.get() < 0) fail("cannot open dataset " + dataset);
+  check_filters(*this, d, dataset);
   Handle space(H5Dget_space(d));
   const int rank = H5Sget_simple_extent_ndims(space);
   std::vector<hsize_t> dims(rank), start(rank, 0);

@@ -1,6 +1,7 @@
 #include "prepare/prepare.hpp"
 
 #include "core/error.hpp"
+#include "prepare/prepared_file.hpp"
 #include "prepare/text_prepare.hpp"
 #ifdef MANET_WITH_SPEECH
 #include "prepare/digits_prepare.hpp"
@@ -10,6 +11,12 @@ namespace manet::prepare {
 
 void run_prepare(const PrepareOptions& options) {
   check(!options.out_dir.empty(), "manet prepare needs --out DIR", ErrorKind::usage);
+  // Where the files go is checked before the work, not after it.
+  std::vector<std::string> outputs;
+  for (const char* name : {"train.h5", "test.h5", "test_espeak_heldout.h5", "test_espeak_heldout_snr10.h5",
+                           "test_flite.h5"})
+    outputs.push_back(options.out_dir + "/" + name);
+  check_output_directory(options.out_dir, outputs);
   if (options.dataset == "wn26" || options.dataset == "fort14") return prepare_text(options);
   if (options.dataset == "digits") {
 #ifdef MANET_WITH_SPEECH

@@ -1,5 +1,9 @@
 #include "prepare/prepared_file.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -31,19 +35,40 @@ bool up_to_date(const std::vector<std::string>& paths, const std::string& recipe
   return true;
 }
 
+void check_output_directory(const std::string& out_dir, const std::vector<std::string>& outputs) {
+  std::error_code ec;
+  fs::path existing = fs::absolute(out_dir, ec);
+  while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
+  if (!fs::is_directory(existing, ec))
+    throw Error("--out " + out_dir + ": " + existing.string() + " is a file, not a directory", ErrorKind::usage);
+  if (::access(existing.c_str(), W_OK | X_OK) != 0)
+    throw Error("--out " + out_dir + ": cannot write in " + existing.string() + " (" + std::strerror(errno) + ")",
+                ErrorKind::usage);
+  for (const std::string& path : outputs)
+    if (fs::is_directory(path, ec))
+      throw Error("--out " + out_dir + ": " + path + " is a directory, where the data set file goes: move it away",
+                  ErrorKind::usage);
+}
+
 void write_prepared(const std::string& path, const Dataset& data, const std::string& recipe,
                     const NamedStrings& strings) {
   const std::string partial = path + ".partial";
-  {
-    h5::File file = h5::File::create(partial);
-    write_hdf5_dataset(file, data);
-    for (const auto& [name, text] : strings) file.write_string("/" + name, text);
-    file.set_attr("/", "recipe", recipe);
-    file.flush();
+  try {
+    {
+      h5::File file = h5::File::create(partial);
+      write_hdf5_dataset(file, data);
+      for (const auto& [name, text] : strings) file.write_string("/" + name, text);
+      file.set_attr("/", "recipe", recipe);
+      file.flush();
+    }
+    std::error_code ec;
+    fs::rename(partial, path, ec);
+    if (ec) throw Error("cannot rename " + partial + " to " + path + ": " + ec.message());
+  } catch (const Error&) {
+    std::error_code ec;
+    fs::remove(partial, ec);  // nothing half-written stays behind
+    throw;
   }
-  std::error_code ec;
-  fs::rename(partial, path, ec);
-  if (ec) throw Error("cannot rename " + partial + " to " + path + ": " + ec.message());
 }
 
 std::string read_prepared_string(const std::string& path, const std::string& name) {

@@ -20,8 +20,12 @@ std::string source_identity(const std::string& path, const std::string& apt_pack
 // True when every path exists and its "recipe" attribute equals `recipe`.
 bool up_to_date(const std::vector<std::string>& paths, const std::string& recipe);
 
+// Before any work: --out must be a directory that can be written or created (nothing is
+// created here), and none of the `outputs` may be a directory. Usage Errors naming them.
+void check_output_directory(const std::string& out_dir, const std::vector<std::string>& outputs);
+
 // Writes PATH.partial and renames it over PATH, so an interrupted run never leaves a
-// file that looks finished.
+// file that looks finished; a failed write removes the partial file.
 void write_prepared(const std::string& path, const Dataset& data, const std::string& recipe,
                     const NamedStrings& strings = {});
 

@@ -1,6 +1,7 @@
 #include "train/progress.hpp"
 
 #include <cmath>
+#include <cstdarg>
 
 namespace manet {
 
@@ -14,8 +15,9 @@ std::string format_duration(double s) {
   return buf;
 }
 
-Progress::Progress(const std::string& metrics_path, long total_steps, long global_batch, bool enabled)
-    : total_steps_(total_steps), global_batch_(global_batch), enabled_(enabled) {
+Progress::Progress(const std::string& metrics_path, const std::string& run_id, long total_steps, long global_batch,
+                   bool enabled)
+    : run_id_(run_id), total_steps_(total_steps), global_batch_(global_batch), enabled_(enabled) {
   if (enabled_ && !metrics_path.empty()) jsonl_ = std::fopen(metrics_path.c_str(), "a");
 }
 
@@ -46,9 +48,8 @@ void Progress::step_done(long step, long epoch, double loss, double lr, long log
               format_duration(per_step * double(total_steps_ - step)).c_str());
   std::fflush(stdout);
   if (jsonl_) {
-    std::fprintf(jsonl_, "{\"event\":\"train\",\"step\":%ld,\"epoch\":%ld,\"loss\":%.6g,\"lr\":%.6g,\"samples_per_s\":%.1f}\n",
-                 step, epoch + 1, mean_loss, lr, rate);
-    std::fflush(jsonl_);
+    record("{\"event\":\"train\",\"step\":%ld,\"epoch\":%ld,\"loss\":%.6g,\"lr\":%.6g,\"samples_per_s\":%.1f", step,
+           epoch + 1, mean_loss, lr, rate);
   }
   window_start_ = now;
   window_steps_ = 0;
@@ -63,12 +64,22 @@ void Progress::eval_done(long step, long epoch, double loss, double accuracy, do
               step, epoch, loss, accuracy, macro_f1, samples, seconds, format_duration(elapsed_seconds()).c_str());
   std::fflush(stdout);
   if (jsonl_) {
-    std::fprintf(jsonl_,
-                 "{\"event\":\"eval\",\"step\":%ld,\"epoch\":%ld,\"loss\":%.6g,\"accuracy\":%.6g,\"samples\":%ld,"
-                 "\"macro_f1\":%.6g,\"elapsed_s\":%.1f}\n",
-                 step, epoch, loss, accuracy, samples, macro_f1, elapsed_seconds());
-    std::fflush(jsonl_);
+    record("{\"event\":\"eval\",\"step\":%ld,\"epoch\":%ld,\"loss\":%.6g,\"accuracy\":%.6g,\"samples\":%ld,"
+           "\"macro_f1\":%.6g,\"elapsed_s\":%.1f",
+           step, epoch, loss, accuracy, samples, macro_f1, elapsed_seconds());
   }
+}
+
+// One line of metrics.jsonl: `format` opens the object and lists this record's fields;
+// every record ends with the run's id.
+void Progress::record(const char* format, ...) {
+  if (!jsonl_) return;
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(jsonl_, format, args);
+  va_end(args);
+  std::fprintf(jsonl_, ",\"run\":\"%s\"}\n", run_id_.c_str());
+  std::fflush(jsonl_);
 }
 
 void Progress::note(const std::string& line) {
@@ -78,9 +89,7 @@ void Progress::note(const std::string& line) {
 }
 
 void Progress::note_event(const char* name, long step) {
-  if (!jsonl_) return;
-  std::fprintf(jsonl_, "{\"event\":\"%s\",\"step\":%ld,\"elapsed_s\":%.1f}\n", name, step, elapsed_seconds());
-  std::fflush(jsonl_);
+  record("{\"event\":\"%s\",\"step\":%ld,\"elapsed_s\":%.1f", name, step, elapsed_seconds());
 }
 
 void Progress::summary(const StepTimes& t, int world_size) {
@@ -99,13 +108,11 @@ void Progress::summary(const StepTimes& t, int world_size) {
                 ms(t.comm_floor), 100.0 * t.comm_floor / t.total(), ms(t.comm - t.comm_floor));
   std::fflush(stdout);
   if (jsonl_) {
-    std::fprintf(jsonl_,
-                 "{\"event\":\"summary\",\"samples_per_s\":%.2f,\"steps\":%ld,\"world_size\":%d,\"step_ms\":%.4f,"
+    record("{\"event\":\"summary\",\"samples_per_s\":%.2f,\"steps\":%ld,\"world_size\":%d,\"step_ms\":%.4f,"
                  "\"data_ms\":%.4f,\"forward_ms\":%.4f,\"backward_ms\":%.4f,\"comm_ms\":%.4f,\"comm_floor_ms\":%.4f,\"optimizer_ms\":%.4f,"
-                 "\"peak_rss_mb\":%.1f}\n",
+                 "\"peak_rss_mb\":%.1f",
                  double(global_batch_) / step, t.steps, world_size, 1e3 * step, ms(t.data), ms(t.forward),
                  ms(t.backward), ms(t.comm), ms(t.comm_floor), ms(t.optimizer), t.peak_rss_mb);
-    std::fflush(jsonl_);
   }
 }
 

@@ -22,7 +22,8 @@ struct StepTimes {
 
 class Progress {
  public:
-  Progress(const std::string& metrics_path, long total_steps, long global_batch, bool enabled);
+  Progress(const std::string& metrics_path, const std::string& run_id, long total_steps, long global_batch,
+           bool enabled);
   ~Progress();
   void start(long step);
   // Called once per step with this step's mean loss.
@@ -36,7 +37,9 @@ class Progress {
   double elapsed_seconds() const;
 
  private:
+  void record(const char* format, ...) __attribute__((format(printf, 2, 3)));
   std::FILE* jsonl_ = nullptr;
+  std::string run_id_;
   long total_steps_, global_batch_;
   bool enabled_;
   std::chrono::steady_clock::time_point start_, window_start_;

@@ -104,12 +104,16 @@ std::string init_from(const CheckpointContents& c, Model<float>& model, Optimize
   return "weights and " + c.optimizer_type + " state at optimizer step " + std::to_string(c.position.optimizer_step);
 }
 
-std::string find_resumable(const std::string& dir, const ParamTable& table, CheckpointContents& out,
-                           void (*warn)(const std::string&)) {
+ResumeScan find_resumable(const std::string& dir, const ParamTable& table, CheckpointContents& out,
+                          void (*warn)(const std::string&)) {
+  ResumeScan scan;
   for (const std::string& path : list_checkpoints(dir)) {
     try {
       out = load_checkpoint(path, table);
-      if (out.unchecked.empty()) return path;
+      if (out.unchecked.empty()) {
+        scan.path = path;
+        return scan;
+      }
       // auto takes only what it can verify; a path given by hand is taken with a note.
       warn("skipping checkpoint " + path + ": " + unchecked_note(path, out) +
            "; to resume from it anyway, set checkpoint.resume to its path");
@@ -118,12 +122,14 @@ std::string find_resumable(const std::string& dir, const ParamTable& table, Chec
       // directory is not this run's: refuse rather than train beside it.
       if (e.kind() == ErrorKind::usage)
         throw Error(std::string(e.what()) + ". checkpoint.dir " + dir + " holds checkpoints of a different model: "
-                        "use another checkpoint.dir, or checkpoint.resume: never to start over there",
+                        "use another checkpoint.dir, or checkpoint.resume: never to start over there (the earlier "
+                        "files are then moved aside, not deleted)",
                     ErrorKind::usage);
       warn("skipping checkpoint " + path + ": " + e.what());
     }
+    scan.skipped.push_back(path);
   }
-  return "";
+  return scan;
 }
 
 }  // namespace manet

@@ -2,6 +2,7 @@
 // A run and its checkpoints: the model, the optimizer and the run's position
 // (checkpoint/run_position.hpp) into a CheckpointContents, and back.
 #include <string>
+#include <vector>
 
 #include "checkpoint/checkpoint.hpp"
 #include "config/config.hpp"
@@ -24,9 +25,13 @@ std::string resume_from(const CheckpointContents& c, const Config& config, RunPo
 // its optimizer state with its step count (train.init_from). Returns a note to print.
 std::string init_from(const CheckpointContents& c, Model<float>& model, Optimizer& optimizer);
 
-// The newest checkpoint in `dir` that loads and verifies; failures are reported through
-// `warn` by name with the reason. Empty when there is none.
-std::string find_resumable(const std::string& dir, const ParamTable& table, CheckpointContents& out,
-                           void (*warn)(const std::string&));
+// The newest checkpoint in `dir` that loads and verifies (path "" when none), and the
+// newer ones skipped on the way, each reported through `warn` by name with the reason.
+struct ResumeScan {
+  std::string path;
+  std::vector<std::string> skipped;
+};
+ResumeScan find_resumable(const std::string& dir, const ParamTable& table, CheckpointContents& out,
+                          void (*warn)(const std::string&));
 
 }  // namespace manet

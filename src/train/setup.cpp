@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "checkpoint/checkpoint.hpp"
 #include "core/crc32.hpp"
@@ -76,48 +77,109 @@ void check_same_config(comm::Comm& comm, const Config& config) {
                 ErrorKind::usage);
 }
 
-Training set_up_training(Config config, comm::Comm& comm, long global_batch) {
-  Training t;
-  const bool lead = comm.rank() == 0;
-  comm::agree(comm, [&] { check_same_config(comm, config); });
+namespace {
 
-  // Data first: it fixes the model's input size and is checked against the model.
-  comm::agree(comm, [&] {
-    t.train_data = load_dataset(config.data.train, config.data.normalize);
-    fit_model_to_data(config.model, t.train_data, config.source);
-    if (config.data.test.defined()) {
-      t.test_data = load_dataset(config.data.test, config.data.normalize);
-      check_data_fits_model(config.model, t.test_data, config.source);
+// Rank 0, with checkpoint.dir locked: where the run starts, and the earlier files that are
+// not part of it moved aside (never deleted, never mixed with this run's).
+void choose_start(const Config& config, std::optional<CheckpointContents>& given, Training& t) {
+  const std::string& dir = config.checkpoint.dir;
+  CheckpointContents ckpt;
+  std::string resumed;
+  if (config.checkpoint.resume == "auto") {
+    resumed = find_resumable(dir, t.model->params(), ckpt, warn).path;  // those skipped are set aside below
+  } else if (given) {
+    resumed = config.checkpoint.resume, ckpt = std::move(*given);
+    if (const std::string note = unchecked_note(resumed, ckpt); !note.empty()) warn(note);
+  }
+  std::vector<std::string> aside;
+  std::string why;
+  if (!resumed.empty()) {
+    const std::string note = resume_from(ckpt, config, t.position, *t.model, *t.optimizer);
+    t.started_from = "resuming from " + resumed + " at step " + std::to_string(t.position.step) + " (epoch " +
+                     std::to_string(t.position.epoch + 1) + ")" + note;
+    t.resumed = true;
+    // Checkpoints of other runs, unreadable ones, and any past the point resumed from (a
+    // later branch of this run) would be pruned or resumed by mistake later.
+    for (const std::string& path : list_checkpoints(dir)) {
+      std::error_code ec;
+      if (std::filesystem::equivalent(path, resumed, ec)) continue;
+      const auto id = read_checkpoint_identity(path);
+      const bool other_run = id && !id->run_id.empty() && id->run_id != t.position.run_id;
+      if (!id || other_run || id->step > t.position.step) aside.push_back(path);
     }
-    t.model = std::make_unique<Model<float>>(config.model);
-    t.model->init(config.seed);
-    t.optimizer = Optimizer::create(config.optimizer, t.model->num_params());
-    if (lead) ensure_writable_directory(config.checkpoint.dir);
-  });
-
-  t.position.global_batch = global_batch, t.position.world_size = comm.size(), t.position.seed = config.seed;
-  // Where to start: an earlier checkpoint of this run, else train.init_from, else fresh.
-  // Rank 0 decides and reads (the files may be visible to it alone), then broadcasts.
-  comm::agree(comm, [&] {
-    if (!lead) return;
-    CheckpointContents ckpt;
-    std::string resumed;
-    if (config.checkpoint.resume == "auto")
-      resumed = find_resumable(config.checkpoint.dir, t.model->params(), ckpt, warn);
-    else if (config.checkpoint.resume != "never")
-      resumed = config.checkpoint.resume, ckpt = load_checkpoint(resumed, t.model->params());
-    if (const std::string note = unchecked_note(resumed, ckpt); !resumed.empty() && !note.empty()) warn(note);
-    if (!resumed.empty()) {
-      const std::string note = resume_from(ckpt, config, t.position, *t.model, *t.optimizer);
-      t.started_from = "resuming from " + resumed + " at step " + std::to_string(t.position.step) + " (epoch " +
-                       std::to_string(t.position.epoch + 1) + ")" + note;
-    } else if (!config.train.init_from.empty()) {
-      const CheckpointContents start = load_checkpoint(config.train.init_from, t.model->params());
+    why = "not-part-of-the-resumed-run";
+    if (t.position.run_id.empty()) t.position.run_id = new_run_id();  // a file from before run ids
+  } else {
+    if (!config.train.init_from.empty()) {
+      const CheckpointContents start =
+          as_usage_errors([&] { return load_checkpoint(config.train.init_from, t.model->params()); });
       if (const std::string note = unchecked_note(config.train.init_from, start); !note.empty()) warn(note);
       const std::string what = init_from(start, *t.model, *t.optimizer);
       t.started_from = "initialised from " + config.train.init_from + ": " + what;
       t.position.optimizer_step = t.optimizer->steps(), t.position.optimizer_has_state = t.optimizer->has_state();
     }
+    t.position.run_id = new_run_id();
+    aside = list_checkpoints(dir);  // a fresh run starts in a directory of its own files only
+    const std::string metrics = dir + "/metrics.jsonl";
+    if (std::filesystem::exists(metrics)) aside.push_back(metrics);
+    why = config.checkpoint.resume == "never" ? "resume-never" : "earlier-run";
+  }
+  if (const std::string where = set_aside(dir, aside, why); !where.empty())
+    std::printf("moved %zu file(s) of an earlier run out of the way, to %s (nothing was deleted)\n", aside.size(),
+                where.c_str());
+}
+
+}  // namespace
+
+Training set_up_training(Config config, comm::Comm& comm, long global_batch) {
+  Training t;
+  const bool lead = comm.rank() == 0;
+  comm::agree(comm, [&] { check_same_config(comm, config); });
+
+  // Everything the run needs is checked before anything is written: the data (it fixes
+  // the model's input size and is checked against the model, sample by sample), the model,
+  // the global batch, the outputs, the file to resume from.
+  std::optional<CheckpointContents> resume_file;
+  comm::agree(comm, [&] {
+    t.train_data = load_dataset(config.data.train, config.data.normalize);
+    fit_model_to_data(config.model, t.train_data, config.source);
+    check_every_sample(config.model, t.train_data, config.source);
+    if (config.data.test.defined()) {
+      t.test_data = load_dataset(config.data.test, config.data.normalize);
+      check_data_fits_model(config.model, t.test_data, config.source);
+      check_every_sample(config.model, t.test_data, config.source);
+    }
+    check_model_fits_memory(config.model, config.optimizer, config.source);
+    t.model = std::make_unique<Model<float>>(config.model);
+    t.model->init(config.seed);
+    t.optimizer = Optimizer::create(config.optimizer, t.model->num_params());
+    t.sampler = std::make_unique<ShardSampler>(t.train_data.size(), global_batch, config.seed, config.train.shuffle);
+    if (!lead) return;
+    check_directory_usable(config.checkpoint.dir, "checkpoint.dir");
+    if (!config.train.timeline.empty()) check_output_file(config.train.timeline, "train.timeline");
+    const std::string& resume = config.checkpoint.resume;
+    if (resume != "auto" && resume != "never") try {
+        resume_file = load_checkpoint(resume, t.model->params());
+      } catch (const Error& e) {
+        throw Error(config.source + ": checkpoint.resume: " + e.what(), ErrorKind::usage);
+      }
+    if (!config.train.init_from.empty()) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(config.train.init_from, ec))
+        throw Error(config.source + ": train.init_from " + config.train.init_from + ": " +
+                        (std::filesystem::exists(config.train.init_from, ec) ? "is not a file" : "no such file"),
+                    ErrorKind::usage);
+    }
+  });
+
+  t.position.global_batch = global_batch, t.position.world_size = comm.size(), t.position.seed = config.seed;
+  // checkpoint.dir becomes this run's, and rank 0 decides where to start (the files may be
+  // visible to it alone), then broadcasts.
+  comm::agree(comm, [&] {
+    if (!lead) return;
+    prepare_run_directory(config.checkpoint.dir);
+    t.lock = std::make_unique<RunLock>(config.checkpoint.dir);
+    choose_start(config, resume_file, t);
   });
   broadcast_start(comm, t);
   t.config = std::move(config);

@@ -5,8 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "checkpoint/run_directory.hpp"
 #include "config/config.hpp"
 #include "data/dataset.hpp"
+#include "data/sampler.hpp"
 #include "device/device.hpp"
 #include "comm/comm.hpp"
 #include "model/manet_model.hpp"
@@ -18,10 +20,13 @@ namespace manet {
 struct Training {
   Config config;
   Dataset train_data, test_data;  // test_data empty without data.test
+  std::unique_ptr<ShardSampler> sampler;
   std::unique_ptr<Model<float>> model;
   std::unique_ptr<Optimizer> optimizer;
-  RunPosition position;  // this run's global batch, world size and seed filled in
+  RunPosition position;  // this run's id, global batch, world size and seed filled in
   std::string started_from;  // a line for the log: where the weights came from
+  bool resumed = false;
+  std::unique_ptr<RunLock> lock;  // rank 0: checkpoint.dir is this run's while it lives
 };
 
 // Resolves the config's `device` on every rank (device/device.hpp), before any data is
@@ -33,6 +38,9 @@ DeviceKind choose_device(comm::Comm& comm, const Config& config);
 // Refuses ranks started with different configs (CRC-32 of the resolved YAML), naming them.
 void check_same_config(comm::Comm& comm, const Config& config);
 
+// Checks everything the run needs (config on every rank, data, model, outputs, the file
+// to resume from) before it writes anything; then rank 0 takes checkpoint.dir (creates it,
+// locks it, moves an earlier run's files aside) and decides where the run starts.
 Training set_up_training(Config config, comm::Comm& comm, long global_batch);
 
 // A CRC-32 of the parameters and optimizer state: equal on every rank, or the replicas

@@ -1,6 +1,8 @@
 #include "train/timeline.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 
@@ -49,10 +51,16 @@ void Timeline::maybe_write(long step, bool run_ends) {
     if (comm_.rank() == 0) all += "," + part;
   }
   if (comm_.rank() != 0) return;
+  // A side file: failing to write it is told, not fatal (the run and its checkpoints go on).
   std::ofstream out(path_);
   out << "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[" << all << "]}\n";
   out.close();
-  if (!out) throw Error("could not write train.timeline " + path_);
+  if (!out) {
+    std::fprintf(stderr, "manet: warning: could not write train.timeline %s: %s; training goes on\n", path_.c_str(),
+                 std::strerror(errno));
+    events_.clear();
+    return;
+  }
   std::printf("timeline of steps %ld-%ld written to %s (open it at https://ui.perfetto.dev)\n", last_step_ - steps_ + 1,
               last_step_, path_.c_str());
   events_.clear();

@@ -8,6 +8,7 @@
 
 #include "comm/agree.hpp"
 #include "core/blas_core.hpp"
+#include "checkpoint/run_directory.hpp"
 #include "core/error.hpp"
 #include "data/sampler.hpp"
 #include "train/evaluate.hpp"
@@ -60,11 +61,7 @@ void train(Config config, comm::Comm& comm) {
   // The step's compute, on the CPU or the GPU; `model` and `optimizer` on the host hold
   // the state for checkpoints and evaluation once trained->sync_to_host() has run.
   const std::unique_ptr<TrainingModel> trained = make_training_model(device, model, optimizer);
-  std::unique_ptr<ShardSampler> sampler_owner;  // refuses a global batch larger than the data, on every rank
-  comm::agree(comm, [&] {
-    sampler_owner = std::make_unique<ShardSampler>(t.train_data.size(), global_batch, cfg.seed, cfg.train.shuffle);
-  });
-  ShardSampler& sampler = *sampler_owner;
+  ShardSampler& sampler = *t.sampler;
   const long total_steps =
       cfg.train.max_steps > 0 ? cfg.train.max_steps : cfg.train.epochs * sampler.steps_per_epoch();
   if (at.step >= total_steps) {
@@ -91,7 +88,13 @@ void train(Config config, comm::Comm& comm) {
   FaultInjector injector(faults, rank);
   step.watch(timer), step.watch(recorder), step.watch(injector);
 
-  Progress progress(cfg.checkpoint.dir + "/metrics.jsonl", total_steps, global_batch, lead);
+  std::unique_ptr<Progress> progress_owner;
+  comm::agree(comm, [&] {
+    progress_owner = std::make_unique<Progress>(cfg.checkpoint.dir + "/metrics.jsonl", at.run_id, total_steps,
+                                                global_batch, lead);
+  });
+  Progress& progress = *progress_owner;
+  if (t.resumed) progress.note_event("resumed", at.step);
   auto last_save = Clock::now();
   // Rank 0 writes (every rank holds the same state); all ranks learn whether it worked.
   auto save = [&] {
@@ -100,18 +103,28 @@ void train(Config config, comm::Comm& comm) {
     comm::agree(comm, [&] {
       if (!lead) return;
       save_checkpoint(path, make_checkpoint(cfg, at, model, optimizer), model.params());
-      const auto old = list_checkpoints(cfg.checkpoint.dir);  // older ones go once the new one is durable
-      for (std::size_t i = std::size_t(cfg.checkpoint.keep_last); cfg.checkpoint.keep_last > 0 && i < old.size(); ++i)
-        std::filesystem::remove(old[i]);
+      // Older checkpoints of this run go once the new one is durable; never another run's.
+      prune_checkpoints(cfg.checkpoint.dir, at.run_id, cfg.checkpoint.keep_last, path);
     });
     last_save = Clock::now();
     return path;
   };
+  // An evaluation that fails must not cost the run its state: the checkpoint of the step
+  // reached is written first, then the error goes on.
   auto evaluate_epoch = [&] {
     if (!cfg.data.test.defined() || at.epoch_steps == 0) return;
     const auto t0 = Clock::now();
     trained->sync_to_host();  // evaluation runs on the host model (on the CPU, either device)
-    const EvalResult r = evaluate_sharded(comm, model, t.test_data, cfg.train.eval_batch_size);
+    EvalResult r;
+    try {
+      r = evaluate_sharded(comm, model, t.test_data, cfg.train.eval_batch_size);
+    } catch (const Error& e) {
+      if (dynamic_cast<const CollectiveError*>(&e)) throw;  // a rank is gone: no collective save possible
+      const std::string path = save();
+      throw Error(std::string(e.what()) + " (evaluating " + t.test_data.name + " after step " +
+                      std::to_string(at.step) + "; the checkpoint " + path + " was written first)",
+                  e.kind());
+    }
     progress.eval_done(at.step, at.epoch + 1, r.loss(), r.accuracy(), r.macro_f1(), r.samples, seconds_since(t0));
     at.history.push_back({at.epoch + 1, at.step, at.epoch_loss_sum / double(at.epoch_steps), r.loss(), r.accuracy()});
   };

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 #include "app/cli_harness.hpp"
 #include "checkpoint/checkpoint.hpp"
 #include "config/config.hpp"
@@ -186,9 +188,8 @@ TEST_P(OneStep, EvalJsonLastLineMatchesTheModel) {
       run_command(launch_prefix(ranks()) + manet_binary() + " eval --checkpoint " + s.dir + "/start.h5 --data " + s.dir + "/batch.h5 --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string last = r.output.substr(r.output.find_last_of('\n', r.output.size() - 2) + 1);
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(last, m, std::regex(R"(^\{"loss": ([0-9.eE+-]+), "accuracy": ([0-9.eE+-]+), "samples": (\d+))")))
-      << last;
+  const nlohmann::json j = nlohmann::json::parse(last);  // throws (and fails the test) unless one JSON object
+  ASSERT_TRUE(j.contains("loss") && j.contains("accuracy") && j.contains("samples")) << last;
   // Independently: plain cross-entropy (no smoothing) of the stored weights, by hand from the logits.
   Model<float> model(s.config.model);
   std::copy(s.params.begin(), s.params.end(), model.values());
@@ -201,9 +202,9 @@ TEST_P(OneStep, EvalJsonLastLineMatchesTheModel) {
     loss += lse - z[s.batch.labels[i]];
     correct += int(std::max_element(z, z + 3) - z) == s.batch.labels[i];
   }
-  EXPECT_NEAR(std::stod(m[1]), loss / kN, 1e-5);
-  EXPECT_NEAR(std::stod(m[2]), double(correct) / kN, 1e-9);
-  EXPECT_EQ(std::stol(m[3]), kN);
+  EXPECT_NEAR(j["loss"].get<double>(), loss / kN, 1e-5);
+  EXPECT_NEAR(j["accuracy"].get<double>(), double(correct) / kN, 1e-9);
+  EXPECT_EQ(j["samples"].get<long>(), kN);
 }
 
 }  // namespace manet::testing
