@@ -269,6 +269,10 @@ void apply_override(ConfigSource& source, const std::string& assignment) {
     const std::string& p = parts[i];
     if (cur.IsSequence() && is_index(p) && std::stoul(p) < cur.size()) {
       chain.push_back(cur[std::stoul(p)]);
+    } else if (cur.IsSequence() && is_index(p)) {
+      throw Error("--set " + assignment + ": " + canonical_path({parts.begin(), parts.begin() + i}) + " has " +
+                      std::to_string(cur.size()) + " entries: there is no [" + p + "]",
+                  ErrorKind::usage);
     } else {
       if (!cur.IsMap() && cur.IsDefined() && !cur.IsNull())
         throw Error("--set " + assignment + ": " + canonical_path({parts.begin(), parts.begin() + i}) + " is " +

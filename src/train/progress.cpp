@@ -1,7 +1,11 @@
 #include "train/progress.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdarg>
+#include <cstring>
+
+#include "core/error.hpp"
 
 namespace manet {
 
@@ -18,7 +22,10 @@ std::string format_duration(double s) {
 Progress::Progress(const std::string& metrics_path, const std::string& run_id, long total_steps, long global_batch,
                    bool enabled)
     : run_id_(run_id), total_steps_(total_steps), global_batch_(global_batch), enabled_(enabled) {
-  if (enabled_ && !metrics_path.empty()) jsonl_ = std::fopen(metrics_path.c_str(), "a");
+  if (enabled_ && !metrics_path.empty()) {
+    jsonl_ = std::fopen(metrics_path.c_str(), "a");
+    if (!jsonl_) throw Error("cannot write " + metrics_path + ": " + std::strerror(errno), ErrorKind::usage);
+  }
 }
 
 Progress::~Progress() {

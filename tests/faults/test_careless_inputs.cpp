@@ -157,6 +157,15 @@ TEST(Careless, C13_AKeyBelowAValueSaysTheValueIsNotASection) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(error_line(r.output),
             "manet: error: --set train.batch_size.x=1: train.batch_size is a value, not a section: it has no key 'x'");
+  // Its neighbours: an index past the end of a list, a key below a list.
+  const CommandResult past = manet("train --config " + trained_dir() + "/run.yaml --set model.blocks[9].conv.channels=3");
+  EXPECT_EQ(past.exit_code, 2) << past.output;
+  EXPECT_EQ(error_line(past.output),
+            "manet: error: --set model.blocks[9].conv.channels=3: model.blocks has 3 entries: there is no [9]");
+  const CommandResult list = manet("train --config " + trained_dir() + "/run.yaml --set model.blocks.kind=conv");
+  EXPECT_EQ(list.exit_code, 2) << list.output;
+  EXPECT_EQ(error_line(list.output),
+            "manet: error: --set model.blocks.kind=conv: model.blocks is a list, not a section: it has no key 'kind'");
 }
 
 // C14: deeply nested YAML was "malformed YAML: bad file".
