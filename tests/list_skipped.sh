@@ -14,12 +14,13 @@ for build in "$@"; do
   log=$(ls -t "$dir"/LastTest.log.tmp "$dir"/LastTest.log 2>/dev/null | head -n 1)
   [[ -n "$log" ]] || continue
   awk -v build="$build" '
-    /^[0-9]+\/[0-9]+ Test: / { name = $0; sub(/^[0-9]+\/[0-9]+ Test: /, "", name); reason = ""; skipped = 0; next }
+    /^[0-9]+\/[0-9]+ Test: / { name = $0; sub(/^[0-9]+\/[0-9]+ Test: /, "", name); reason = ""; skipped = 0; marker = 0; next }
     /^Output:$/ { in_output = 1; after_skipped = 0; next }
     /^<end of output>$/ { in_output = 0; next }
     in_output {
-      if (reason == "" && match($0, /MANET_SKIPPED: .*/)) reason = substr($0, RSTART + 15)
-      else if (after_skipped && $0 !~ /^\[  SKIPPED \]/ && $0 != "") { reason = (reason == "" ? "" : reason " ") $0 }
+      gsub(/\033\[[0-9;]*m/, "")  # gtest colours its output under mpirun
+      if (!marker && match($0, /MANET_SKIPPED: .*/)) { reason = substr($0, RSTART + 15); marker = 1 }
+      else if (!marker && after_skipped && $0 !~ /^\[  SKIPPED \]/ && $0 != "") { reason = (reason == "" ? "" : reason " ") $0 }
       if ($0 ~ /: Skipped$/) after_skipped = 1
       if ($0 ~ /^\[  SKIPPED \]/) after_skipped = 0
       next
