@@ -1,5 +1,5 @@
 """MANet in PyTorch, written from docs/model.md and nothing of manet's code: the independent
-reference the interop and one-step tests compare manet with.
+reference the interop tests compare manet with (tests/interop/test_reference_*.py).
 
     model, config = load_checkpoint("step-00000100.h5")   # h5py only, as a user would
     logits = model(x)                                      # x: float (N, C, H, W) or int64 ids (N, T)
