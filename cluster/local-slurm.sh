@@ -45,6 +45,13 @@ start)
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
       { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; }
   fi
+  # Another Slurm (or anything) on these ports would make the daemons exit at once.
+  for p in "$port" "$((port + 1))"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      log "port $p is in use (another Slurm?): choose others with SLURM_LOCAL_PORT"
+      exit 1
+    fi
+  done
   mkdir -p "$dir"/{munge,ctld,slurmd,log,run}
   chmod 755 "$dir" "$dir/munge"
   [[ -f $dir/munge/munge.key ]] || mungekey --create --keyfile="$dir/munge/munge.key" >&2
@@ -83,6 +90,8 @@ PartitionName=local Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
   stop_pid_file "$dir/run/slurmd.pid"
   stop_pid_file "$dir/run/slurmctld.pid"
+  : > "$dir/log/slurmctld.log"  # this start's messages only: a fatal line below is this start's
+  : > "$dir/log/slurmd.log"
   slurmctld -f "$conf"
   slurmd -f "$conf" -N localhost
   export SLURM_CONF=$conf
@@ -90,6 +99,10 @@ CONF
     state=$(sinfo -h -N -o '%t' 2>/dev/null | head -1 || true)
     [[ $state == idle ]] && break
     if [[ $state == down* || $state == drain* ]]; then scontrol update NodeName=localhost State=RESUME 2>/dev/null || true; fi
+    if fatal=$(grep -h -m1 -E "fatal:|Unable to bind" "$dir/log/slurmctld.log" "$dir/log/slurmd.log" 2>/dev/null); then
+      log "a daemon failed to start: $fatal; logs in $dir/log"
+      exit 1
+    fi
     sleep 0.5
   done
   [[ $state == idle ]] || { log "the node did not become idle (state: '$state'); logs in $dir/log"; exit 1; }

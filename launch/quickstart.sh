@@ -35,6 +35,9 @@ cmake --build "$build" -j "$jobs"
 export OPENBLAS_NUM_THREADS=1
 if [[ "$mode" == test ]]; then
   status=0
+  # Each ctest run would list its skipped tests; list them once, for both builds, at the end.
+  export MANET_LIST_SKIPPED_LATER=1
+  builds=("$build")
   (cd "$build" && ctest --output-on-failure -j "$jobs") || status=$?
   # The CUDA build too, where nvcc is (CI has it, no GPU): only manet and the gpu tests are
   # built there, and those tests skip, naming the reason, when no GPU is usable.
@@ -43,9 +46,11 @@ if [[ "$mode" == test ]]; then
     cmake -S . -B "$cuda_build" -DCMAKE_BUILD_TYPE=Release -DMANET_CUDA=ON -DMANET_BUILD_BENCH=OFF
     cmake --build "$cuda_build" -j "$jobs" --target manet manet_gpu_tests
     (cd "$cuda_build" && ctest --output-on-failure -L gpu) || status=$?
+    builds+=("$cuda_build")
   else
     echo "quickstart: no nvcc: the CUDA build (cmake -DMANET_CUDA=ON) is not checked"
   fi
+  tests/list_skipped.sh "${builds[@]}"
   exit "$status"
 fi
 # The default job: Fashion-MNIST to >= 90 % test accuracy on 2 ranks (one per core).

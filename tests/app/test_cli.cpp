@@ -1,5 +1,6 @@
 // The command line from outside: help, exit codes, messages, nothing written on bad input.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,47 @@
 #include "device/device.hpp"
 
 namespace manet::testing {
+
+namespace {
+
+long count_of(const std::string& text, const std::string& what) {
+  long n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Flips one byte in the middle of the stored values of `dataset` (its first chunk: manet
+// writes every dataset chunked, with Fletcher-32), found through HDF5's chunk index.
+void flip_a_byte_inside(const std::string& path, const std::string& dataset) {
+  haddr_t address = 0;
+  hsize_t size = 0;
+  {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hid_t d = H5Dopen2(file, dataset.c_str(), H5P_DEFAULT);
+    ASSERT_GE(d, 0);
+    hsize_t offset[8] = {};
+    unsigned filter_mask = 0;
+    const hid_t space = H5Dget_space(d);
+    const herr_t found = H5Dget_chunk_info(d, space, 0, offset, &filter_mask, &address, &size);
+    H5Sclose(space);
+    ASSERT_GE(found, 0) << dataset << " is not chunked";
+    H5Dclose(d);
+    H5Fclose(file);
+  }
+  ASSERT_GT(size, 8u);
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  const auto at = std::streamoff(address + size / 2);
+  f.seekg(at);
+  char c = 0;
+  f.read(&c, 1);
+  f.seekp(at);
+  c = char(c ^ 0x10);
+  f.write(&c, 1);
+  ASSERT_TRUE(f.good());
+}
+
+}  // namespace
 
 TEST(Cli, HelpListsTheSubcommands) {
   const CommandResult r = run_command(manet_binary() + " --help");
@@ -103,21 +145,22 @@ TEST(Cli, InspectShowsAndVerifyRefusesACorruptFile) {
   r = run_command(manet_binary() + " train --config " + dir + "/c.yaml");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("already finished"), std::string::npos) << r.output;
-  // Flip a byte in the middle of the file: --verify must fail.
-  std::fstream f(ckpt, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(0, std::ios::end);
-  const auto size = long(f.tellg());
-  for (long at = size / 3; at < size; at += 7) {  // hit data, not just padding
-    f.seekg(at);
-    char c;
-    f.read(&c, 1);
-    f.seekp(at);
-    c ^= 0x5a;
-    f.write(&c, 1);
+  // One flipped byte inside the stored values of one dataset: inspect names that dataset,
+  // and only it, as corrupt (its Fletcher-32 fails), and exits 1 (with or without --verify).
+  const std::string damaged = "/model/blocks.0.conv.weight";
+  flip_a_byte_inside(ckpt, damaged);
+  for (const char* verify : {"", "--verify "}) {
+    SCOPED_TRACE(verify);
+    r = run_command(manet_binary() + " inspect " + verify + ckpt);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    const auto at = r.output.find(damaged + " ");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    const std::string line = r.output.substr(at, r.output.find('\n', at) - at);
+    EXPECT_NE(line.find("CORRUPT: "), std::string::npos) << line;
+    EXPECT_NE(line.find("Fletcher32 checksum"), std::string::npos) << "caught by its checksum: " << line;
+    EXPECT_EQ(count_of(r.output, "CORRUPT"), 1) << "only the damaged dataset is corrupt:\n" << r.output;
+    EXPECT_NE(r.output.find(", 1 BAD"), std::string::npos) << r.output;
   }
-  f.close();
-  r = run_command(manet_binary() + " inspect --verify " + ckpt);
-  EXPECT_NE(r.exit_code, 0) << r.output;
 }
 
 }  // namespace manet::testing

@@ -4,8 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
+#include <thread>
 
 #include "core/error.hpp"
 #include "comm/gradient_buckets.hpp"
@@ -94,27 +98,46 @@ TEST(Comm, NonBlockingAllReducesCompleteInAnyOrder) {
   for (float x : b) ASSERT_EQ(x, float(c.size()));
 }
 
+// Rank 1 stalls until rank 0 has given up - an event (a file rank 0 creates), not a race
+// between the deadline and a sleep that a loaded machine can lose; then the two meet at
+// the barrier rank 0 abandoned. ctest runs it at 2, 3 and 4 ranks.
 TEST(Comm, StalledPeerTimesOutNamingTheCollective) {
   comm::Comm& c = world();
   if (c.size() < 2) GTEST_SKIP() << "needs two ranks";
+  std::string gave_up;  // the file rank 0 creates once its barrier has timed out
+  if (c.rank() == 0) {
+    char dir[] = "/tmp/manet_stalled_peer_XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    gave_up = std::string(dir) + "/rank0_gave_up";
+  }
+  c.broadcast_string(gave_up, 0, "test");
   c.set_context("during step", 7);
   const double saved = c.timeout();
   if (c.rank() == 0) {
     c.set_timeout(0.3);
+    const auto t0 = std::chrono::steady_clock::now();
     try {
       c.barrier("test barrier");
-      ADD_FAILURE() << "the barrier completed although rank 1 was asleep";
+      ADD_FAILURE() << "the barrier completed although rank 1 had not arrived";
     } catch (const Error& e) {
       const std::string m = e.what();
       EXPECT_NE(m.find("test barrier during step 7 did not complete within 0.3 s"), std::string::npos) << m;
     }
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_GE(waited, 0.3) << "gave up before its deadline";
+    EXPECT_LT(waited, 60) << "a deadline of 0.3 s took a minute";
+    std::ofstream(gave_up) << "timed out\n";
     c.set_timeout(saved);
   } else if (c.rank() == 1) {
-    ::usleep(1500 * 1000);
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!std::filesystem::exists(gave_up) && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_TRUE(std::filesystem::exists(gave_up)) << "rank 0 never gave up on the barrier";
   }
   c.barrier("test barrier");  // rank 1's first barrier matches rank 0's abandoned one
   if (c.rank() != 0) c.barrier("second barrier");
   c.set_context(nullptr);
+  if (c.rank() == 0) std::filesystem::remove_all(std::filesystem::path(gave_up).parent_path());
 }
 
 // --- gradient buckets -------------------------------------------------------------

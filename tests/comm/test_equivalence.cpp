@@ -15,6 +15,9 @@ namespace manet::testing {
 namespace {
 
 constexpr long kSteps = 6, kGlobalBatch = 16;
+// Measured after 6 steps: parameters 7.5e-9 (image) and 3e-8 (tokens), momentum up to
+// 6e-8 - one or two float32 rounding steps of values of order 0.1-1 (docs/parallel.md).
+constexpr double kParamsBound = 1e-7, kMomentumBound = 2.5e-7;
 
 
 void expect_same_run(bool tokens) {
@@ -33,11 +36,15 @@ void expect_same_run(bool tokens) {
     EXPECT_EQ(got.position.samples_seen, kSteps * kGlobalBatch);
     ASSERT_EQ(got.slots.size(), 1u);
     // Only the order of float additions differs (per-rank partial sums of the batch
-    // gradient): measured 1.5e-8 (parameters) and 6e-8 (momentum) after 6 steps. A
-    // rank-dependent dropout mask moves them by 2e-2 (measured with the mask keyed by
-    // the local index); a wrong shard by as much.
-    EXPECT_LT(worst_difference(got.params, ref.params), 1e-6);
-    EXPECT_LT(worst_difference(got.slots[0].second, ref.slots[0].second), 1e-6);
+    // gradient): docs/parallel.md quotes what these tests measure; the bounds are a few
+    // times that. A rank-dependent
+    // dropout mask moves them by 2e-2 (measured with the mask keyed by the local index);
+    // a wrong shard by as much.
+    const double params = worst_difference(got.params, ref.params), slots = worst_difference(got.slots[0].second, ref.slots[0].second);
+    std::printf("%s, %d ranks x %ld: parameters differ by %.2g, momentum by %.2g\n", tokens ? "tokens" : "image", ranks,
+                kGlobalBatch / ranks, params, slots);
+    EXPECT_LT(params, kParamsBound);
+    EXPECT_LT(slots, kMomentumBound);
     // Same training and evaluation numbers as printed by one rank.
     ASSERT_EQ(got.position.history.size(), ref.position.history.size());
     for (std::size_t e = 0; e < got.position.history.size(); ++e) {

@@ -35,14 +35,28 @@ TEST(ResumeRanks, TwoRanksStopOnOneRanksSignalAndResumeBitwise) {
 TEST(ResumeRanks, AcrossWorldSizesWithTheSameGlobalBatch) {
   const std::string dir = prepare_run("resume_worlds", false, kSteps);
   ASSERT_EQ(train_run(dir, 1, 16, "", "", "straight").exit_code, 0);
-  ASSERT_EQ(train_run(dir, 2, 8, "", fault("sigterm", 0, 3)).exit_code, 0);
+  // Each leg must really stop where planned and the next really resume there: otherwise
+  // the comparison below would be of a 1 x 16 run with itself.
+  const TimedResult two = train_run(dir, 2, 8, "", fault("sigterm", 0, 3));
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  EXPECT_NE(two.output.find("stopped by SIGTERM after step 3 of 10"), std::string::npos) << two.output;
   const TimedResult one = train_run(dir, 1, 16, "", fault("sigterm", 0, 7));
   ASSERT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_NE(one.output.find("resuming from " + dir + "/ckpt/step-00000003.h5 at step 3"), std::string::npos)
+      << one.output;
   EXPECT_NE(one.output.find("written by 2 rank(s), continuing on 1 with the same global batch of 16"), std::string::npos)
       << one.output;
+  EXPECT_NE(one.output.find("stopped by SIGTERM after step 7 of 10"), std::string::npos) << one.output;
+  EXPECT_EQ(load_final(dir, "ckpt", 7).position.world_size, 1);
   const TimedResult four = train_run(dir, 4, 4);
   ASSERT_EQ(four.exit_code, 0) << four.output;
+  EXPECT_NE(four.output.find("resuming from " + dir + "/ckpt/step-00000007.h5 at step 7"), std::string::npos)
+      << four.output;
+  EXPECT_NE(four.output.find("written by 1 rank(s), continuing on 4 with the same global batch of 16"),
+            std::string::npos)
+      << four.output;
   const CheckpointContents got = load_final(dir, "ckpt", kSteps), ref = load_final(dir, "straight", kSteps);
+  EXPECT_EQ(got.position.world_size, 4);
   EXPECT_EQ(got.position.samples_seen, ref.position.samples_seen);
   EXPECT_EQ(got.position.epoch, ref.position.epoch);
   EXPECT_EQ(got.position.epoch_offset, ref.position.epoch_offset);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <numeric>
 #include <set>
 #include <unistd.h>
 
@@ -84,15 +85,30 @@ TEST(ShardSampler, OrderIsAPermutationPureInSeedAndEpoch) {
 }
 
 TEST(ShardSampler, RankShardsConcatenateToTheGlobalBatch) {
-  // 4 ranks x 4 samples give the same global batch as 1 rank x 16.
-  ShardSampler one(100, 16, 9, true), four(100, 16, 9, true);
-  std::vector<long> whole, part, joined;
+  // 4 ranks x 4 samples give the same global batch as 1 rank x 16. Each rank has its own
+  // sampler, as each process does, one that has visited another epoch before.
+  ShardSampler one(100, 16, 9, true);
+  std::vector<long> whole, joined;
   one.shard(2, 3 * 16, 16, whole);
   for (int r = 0; r < 4; ++r) {
-    four.shard(2, 3 * 16 + r * 4, 4, part);
+    ShardSampler rank(100, 16, 9, true);
+    rank.order(10 + r);
+    std::vector<long> part;
+    rank.shard(2, 3 * 16 + r * 4, 4, part);
+    ASSERT_EQ(part.size(), 4u);
     joined.insert(joined.end(), part.begin(), part.end());
   }
   EXPECT_EQ(joined, whole);
+  EXPECT_EQ(std::set<long>(joined.begin(), joined.end()).size(), 16u) << "the ranks' shards overlap";
+  // The global batch of step 3 is positions 48-63 of epoch 2's order: not file order, not
+  // another epoch's.
+  ShardSampler fresh(100, 16, 9, true);
+  const std::vector<long> epoch2 = fresh.order(2), epoch1 = fresh.order(1);
+  EXPECT_EQ(whole, std::vector<long>(epoch2.begin() + 48, epoch2.begin() + 64));
+  EXPECT_NE(whole, std::vector<long>(epoch1.begin() + 48, epoch1.begin() + 64));
+  std::vector<long> file_order(16);
+  std::iota(file_order.begin(), file_order.end(), 48L);
+  EXPECT_NE(whole, file_order);
 }
 
 }  // namespace manet

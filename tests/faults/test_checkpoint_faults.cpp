@@ -6,10 +6,13 @@
 // sizes: tests/comm/test_resume_ranks.cpp.)
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <random>
 
 #include "core/error.hpp"
@@ -97,7 +100,12 @@ TEST_P(S07S08DamagedNewest, IsNamedSkippedAndTheRunEndsBitwiseEqual) {
   }
   const TimedResult resumed = train_run(dir, 1, 16);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("manet: warning: skipping checkpoint " + newest + ": " + newest), std::string::npos)
+  // The warning names the file and says what is wrong with it.
+  const std::string reason = how == "bitflip"     ? ": cannot read /model/classifier.weight: the data is corrupt or truncated"
+                             : how == "truncated" ? ": cannot open as HDF5: unable to open file; unable to read superblock; truncated file"
+                                                  : ": /config is corrupt (its CRC-32 does not match the crc32 attribute)";
+  EXPECT_NE(resumed.output.find("manet: warning: skipping checkpoint " + newest + ": " + newest + reason),
+            std::string::npos)
       << resumed.output;
   EXPECT_NE(resumed.output.find("resuming from " + dir + "/ckpt/step-00000006.h5 at step 6"), std::string::npos)
       << resumed.output;
@@ -106,6 +114,39 @@ TEST_P(S07S08DamagedNewest, IsNamedSkippedAndTheRunEndsBitwiseEqual) {
 
 INSTANTIATE_TEST_SUITE_P(Damage, S07S08DamagedNewest, ::testing::Values("bitflip", "truncated", "config_crc"),
                          [](const auto& info) { return std::string(info.param); });
+
+// checkpoint.keep_last: after each durable checkpoint all but the newest N are deleted;
+// 0 keeps all.
+TEST(Faults, Extra_KeepLastDeletesAllButTheNewest) {
+  const std::string dir = prepare_run("keep_last", false, 6);
+  auto listed = [&](const std::string& ckpt) {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir + "/" + ckpt)) names.insert(e.path().filename().string());
+    return names;
+  };
+  ASSERT_EQ(train_run(dir, 1, 16, "--set checkpoint.keep_last=2", "", "two").exit_code, 0);
+  EXPECT_EQ(listed("two"), (std::set<std::string>{"metrics.jsonl", "step-00000005.h5", "step-00000006.h5"}));
+  ASSERT_EQ(train_run(dir, 1, 16, "--set checkpoint.keep_last=0", "", "all").exit_code, 0);
+  EXPECT_EQ(listed("all").size(), 7u) << "keep_last 0 keeps the 6 checkpoints";
+  // What is kept still resumes: a longer run continues from step 6.
+  const TimedResult more = train_run(dir, 1, 16, "--set checkpoint.keep_last=2 --set train.max_steps=8", "", "two");
+  ASSERT_EQ(more.exit_code, 0) << more.output;
+  EXPECT_NE(more.output.find("resuming from " + dir + "/two/step-00000006.h5 at step 6"), std::string::npos) << more.output;
+  EXPECT_EQ(listed("two"), (std::set<std::string>{"metrics.jsonl", "step-00000007.h5", "step-00000008.h5"}));
+}
+
+// checkpoint.resume: PATH resumes from that file, not from the newest in the directory,
+// and continues bitwise as if the run had never stopped there.
+TEST(Faults, Extra_ResumeFromAnExplicitPathTakesThatFile) {
+  const std::string dir = prepare_run("resume_path", false, kSteps);
+  ASSERT_EQ(train_run(dir, 1, 16, "", fault("sigterm", 0, 7)).exit_code, 0);  // steps 1-7, every step saved
+  const std::string chosen = dir + "/ckpt/step-00000004.h5";  // not the newest: auto would take step 7
+  const TimedResult r = train_run(dir, 1, 16, "--set checkpoint.resume=" + chosen);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("resuming from " + chosen + " at step 4"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("step  5/"), std::string::npos) << "step 5 was trained again:\n" << r.output;
+  expect_same_state(load_final(dir, "ckpt", kSteps), straight_run());
+}
 
 TEST(Faults, S09_ACheckpointOfAnotherModelIsRefusedNamingParameterAndShapes) {
   const std::string dir = prepare_run("other_model", false, 3);
@@ -131,42 +172,75 @@ TEST(Faults, S11_AnUnwritableDirectoryIsRefusedBeforeTraining) {
   EXPECT_EQ(r.output.find("step 1/"), std::string::npos) << r.output;
 }
 
+// Events, not sleeps: the second SIGINT is sent once the save's temporary file exists. The
+// save is stretched to a minute (MANET_TEST_SAVE_PAUSE_MS), so "at once" is any exit well
+// before that; 10 s is generous on a loaded machine.
 TEST(Faults, Extra_ASecondSigintAbortsAtOnceAndTheNextRunCleansUp) {
   const std::string dir = prepare_run("second_sigint", false, 1000);
+  const std::string tmp = dir + "/ckpt/.step-00000003.h5.tmp";
   BackgroundRun run = BackgroundRun::start(
-      fault("sigint", 0, 3) + "MANET_TEST_SAVE_PAUSE_MS=6000 " + manet_binary() + " train --config " + dir +
+      fault("sigint", 0, 3) + "MANET_TEST_SAVE_PAUSE_MS=60000 " + manet_binary() + " train --config " + dir +
           "/run.yaml --set checkpoint.every_steps=0",
       dir + "/log");
-  ASSERT_TRUE(run.wait_for("SIGINT again aborts", 20)) << read_text(run.log);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // inside the slow save now
+  ASSERT_TRUE(run.wait_for("SIGINT again aborts", 120)) << read_text(run.log);
+  const auto save_begins = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(tmp) && !run.finished() && std::chrono::steady_clock::now() < save_begins)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(fs::exists(tmp)) << "the save of step 3 never began:\n" << read_text(run.log);
   const auto t0 = std::chrono::steady_clock::now();
   run.signal(SIGINT);
-  EXPECT_EQ(run.wait(10), 130) << read_text(run.log);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.5);
+  EXPECT_EQ(run.wait(30), 130) << read_text(run.log);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(took, 10) << "the second SIGINT waited for the save (a minute)";
   EXPECT_NE(read_text(run.log).find("second SIGINT: aborting now"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir + "/ckpt/step-00000003.h5"));
-  EXPECT_TRUE(fs::exists(dir + "/ckpt/.step-00000003.h5.tmp"));  // killed mid-save
+  EXPECT_TRUE(fs::exists(tmp));  // killed mid-save
   const TimedResult again = train_run(dir, 1, 16, "--set train.max_steps=2");
   EXPECT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_FALSE(fs::exists(dir + "/ckpt/.step-00000003.h5.tmp")) << "stale temporary file not removed";
+  EXPECT_FALSE(fs::exists(tmp)) << "stale temporary file not removed";
 }
 
+// checkpoint.every_minutes 0.02 = 1.2 s: a run is stopped (SIGTERM) once it has written
+// three checkpoints on the clock, which must lie at least 1.2 s apart (less a little for the
+// save itself). Read as seconds they would come every 0.02 s; as hours the wait gives up.
 TEST(Faults, Extra_EveryMinutesWritesCheckpointsOnTheClock) {
-  const std::string dir = prepare_run("minutes", false, 400);
-  const TimedResult r = train_run(dir, 1, 16, "--set checkpoint.every_steps=0 --set checkpoint.every_minutes=0.0005");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  long intermediate = 0;
-  for (const auto& e : fs::directory_iterator(dir + "/ckpt"))
-    intermediate += e.path().extension() == ".h5" && e.path().filename() != "step-00000400.h5";
-  EXPECT_GE(intermediate, 1) << r.output;  // 400 steps and 100 evaluations take well over 0.03 s
+  const std::string dir = prepare_run("minutes", false, 100000000);
+  BackgroundRun run = BackgroundRun::start(
+      manet_binary() + " train --config " + dir +
+          "/run.yaml --set checkpoint.every_steps=0 --set checkpoint.every_minutes=0.02 --set checkpoint.keep_last=0"
+          " --set train.log_every_steps=1000",
+      dir + "/log");
+  auto checkpoints = [&] {
+    std::map<long, fs::file_time_type> written;  // step -> when the file was written
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir + "/ckpt", ec))
+      if (e.path().extension() == ".h5" && e.path().filename().string().rfind("step-", 0) == 0)
+        written[std::stol(e.path().stem().string().substr(5))] = fs::last_write_time(e.path());
+    return written;
+  };
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (checkpoints().size() < 3 && !run.finished() && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto on_the_clock = checkpoints();
+  run.signal(SIGTERM);
+  ASSERT_EQ(run.wait(60), 0) << read_text(run.log);
+  ASSERT_GE(on_the_clock.size(), 3u) << "fewer than 3 checkpoints in 2 minutes:\n" << read_text(run.log);
+  std::vector<double> gaps;
+  for (auto it = std::next(on_the_clock.begin()); it != on_the_clock.end(); ++it)
+    gaps.push_back(std::chrono::duration<double>(it->second - std::prev(it)->second).count());
+  for (double gap : gaps) EXPECT_GT(gap, 1.1) << "checkpoints on a 1.2 s clock came " << gap << " s apart";
+  std::printf("every_minutes 0.02: checkpoints %.2f s and %.2f s apart\n", gaps[0], gaps[1]);
 }
 
 TEST(Faults, S10_AFullDiskFailsCleanlyKeepingThePreviousCheckpoint) {
   const std::string dir = prepare_run("full_disk", false, 20);
   const std::string mnt = dir + "/small";
   fs::create_directories(mnt);
-  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(errno) << "): needs root";
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0) {
+    const int err = errno;
+    if (::geteuid() != 0) GTEST_SKIP() << "not root: cannot mount the 1 MiB tmpfs this test fills (" << std::strerror(err) << ")";
+    FAIL() << "cannot mount a tmpfs as root: " << std::strerror(err);
+  }
   // Fill it so that about one checkpoint fits: measure one first.
   ASSERT_EQ(train_run(dir, 1, 16, "--set train.max_steps=1", "", "probe").exit_code, 0);
   const auto one = fs::file_size(dir + "/probe/step-00000001.h5");
@@ -203,7 +277,7 @@ TEST(Faults, S10_AFullDiskFailsCleanlyKeepingThePreviousCheckpoint) {
 TEST(Faults, S06_KilledAtRandomMomentsDuringSavesAlwaysResumesExactly) {
   std::mt19937 random(20261125);
   std::uniform_int_distribution<int> delay_ms(0, 700);
-  int killed = 0;
+  int killed = 0, mid_save = 0;
   for (int i = 0; i < 20; ++i) {
     SCOPED_TRACE("kill " + std::to_string(i));
     const std::string dir = prepare_run("kill_" + std::to_string(i), false, kSteps);
@@ -214,11 +288,19 @@ TEST(Faults, S06_KilledAtRandomMomentsDuringSavesAlwaysResumesExactly) {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
     run.signal(SIGKILL);
     killed += run.wait(10) == 128 + SIGKILL;
+    // A temporary file left behind: this kill landed inside a save, before its rename.
+    bool tmp_left = false;
+    for (const auto& e : fs::directory_iterator(dir + "/ckpt")) tmp_left = tmp_left || e.path().extension() == ".tmp";
+    mid_save += tmp_left;
     const TimedResult resumed = train_run(dir, 1, 16);
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
     expect_same_state(load_final(dir, "ckpt", kSteps), straight_run());
+    for (const auto& e : fs::directory_iterator(dir + "/ckpt"))
+      EXPECT_NE(e.path().extension(), ".tmp") << "resume left " << e.path();
   }
   EXPECT_GE(killed, 15) << "most kills must land before the run ends, or the test proves little";
+  EXPECT_GE(mid_save, 5) << "too few kills landed inside a save (before its rename)";
+  std::printf("[S06] %d of 20 kills landed before the run ended, %d inside a save before its rename\n", killed, mid_save);
 }
 
 }  // namespace manet::testing

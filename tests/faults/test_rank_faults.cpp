@@ -38,7 +38,10 @@ TEST(Faults, S01_AKilledRankEndsTheJobAndResumeContinuesExactly) {
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("process rank 1 with PID"), std::string::npos) << r.output;  // mpirun names the rank
   EXPECT_NE(r.output.find("signal 9"), std::string::npos) << r.output;
-  EXPECT_LT(r.seconds, 10) << r.output;
+  // mpirun saw the rank die and ended the job: no collective waited out its deadline
+  // (dist.timeout_s: 60 in prepare_run), which is what a hang would end with.
+  EXPECT_EQ(r.output.find("did not complete within"), std::string::npos) << r.output;
+  EXPECT_LT(r.seconds, 50) << "well before the 60 s deadline of the collectives:\n" << r.output;
   std::printf("[S01] job ended %.2f s after launch (SIGKILL at step 5), exit %d\n", r.seconds, r.exit_code);
   // Steps 1-4 were checkpointed (every step): resume continues as if nothing happened.
   const TimedResult resumed = train_run(dir, 2, 8);

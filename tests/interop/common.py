@@ -39,6 +39,99 @@ SPEC_EXAMPLE_MODEL = {
 }
 
 
+# The models the reference tests run: between them every block kind, every convolution
+# path of the CPU (direct: one input channel; Winograd: 3x3 with >= 8 channels in and out;
+# im2col: everything else, rectangular kernels, masks), both poolings with and without a
+# key mask (padding at the end and inside a sequence, windows with no valid position, the
+# tail that floor cuts off), attention with a mask, every head activation, no hidden layer
+# and two, and the spec example.
+REFERENCE_MODELS = {
+    "small_image": SMALL_IMAGE_MODEL,
+    "image_all_kinds": {
+        "input": "image", "in_channels": 2, "image_size": [9, 10],
+        "blocks": [{"conv": {"channels": 8, "kernel": 3}},                            # im2col (2 channels in)
+                   {"conv": {"channels": 8, "kernel": 3}},                            # Winograd
+                   {"pool_attention": {"pool": "max", "size": 2, "heads": 2}},        # 9x10 -> 4x5: a row cut
+                   {"conv_attention": {"channels": 6, "kernel": [3, 5], "heads": 3}},
+                   {"pool_attention": {"pool": "avg", "size": [2, 1], "heads": 2}}],  # 4x5 -> 2x5
+        "head": {"hidden": [7, 5], "activation": "sigmoid", "dropout": 0.0},
+        "num_classes": 4,
+    },
+    "conv_only": {
+        "input": "image", "in_channels": 1, "image_size": [6, 6],
+        "blocks": [{"conv": {"channels": 3, "kernel": 5}}, {"conv": {"channels": 4, "kernel": [1, 3]}}],
+        "head": {"hidden": [5], "activation": "relu", "dropout": 0.0},
+        "num_classes": 3,
+    },
+    "tokens_conv_pool": {
+        "input": "tokens", "vocab_size": 30, "embed_dim": 6, "seq_len": 11,
+        "blocks": [{"conv": {"channels": 8, "kernel": [1, 3]}},
+                   {"pool_attention": {"pool": "max", "size": [1, 2], "heads": 2}},   # 11 -> 5: position 10 cut
+                   {"conv_attention": {"channels": 8, "kernel": [1, 5], "heads": 4}},
+                   {"pool_attention": {"pool": "avg", "size": [1, 2], "heads": 2}}],  # 5 -> 2
+        "head": {"hidden": [6], "activation": "relu", "dropout": 0.0},
+        "num_classes": 3,
+    },
+    "tokens_attention_first": {
+        "input": "tokens", "vocab_size": 25, "embed_dim": 6, "seq_len": 9,
+        "blocks": [{"conv_attention": {"channels": 6, "kernel": [1, 3], "heads": 2}},
+                   {"pool_attention": {"pool": "avg", "size": [1, 3], "heads": 3}}],
+        "head": {"hidden": [], "activation": "tanh", "dropout": 0.0},
+        "num_classes": 2,
+    },
+    # The spec example without its dropout (manet's dropout masks come from its own
+    # counter-based generator, which another framework cannot reproduce).
+    "spec_example": dict(SPEC_EXAMPLE_MODEL, head={"hidden": [128], "activation": "relu", "dropout": 0.0}),
+}
+
+
+def write_reference_data(path, spec, n, seed):
+    """Inputs that fit `spec`, as a user writes them: images uniform in [-1, 1]; token rows
+    of 2..T ids padded at the end, and some with padding inside (a pooling window of
+    padding only). Returns (x, y) as numpy arrays."""
+    rng = np.random.default_rng(seed)
+    if spec.get("input", "image") != "tokens":
+        size = spec["image_size"]
+        h, w = (size, size) if isinstance(size, int) else size
+        return write_images(path, n, (spec.get("in_channels", 1), h, w), spec["num_classes"], seed)
+    t = spec["seq_len"]
+    x = np.zeros((n, t), dtype=np.int64)
+    for i in range(n):
+        length = 2 + i % (t - 1)
+        x[i, :length] = rng.integers(1, spec["vocab_size"], size=length)
+        if i % 3 == 0 and length >= 6:
+            x[i, 2:4] = 0  # padding inside: a whole window of the first pooling
+    y = rng.permutation(np.arange(n) % spec["num_classes"]).astype(np.int64)
+    with h5py.File(path, "w") as f:
+        f["x"] = x
+        f["y"] = y
+    return x, y
+
+
+def reference_model(spec, seed, gamma=0.5):
+    """seeded_model with every parameter rounded to float32, the values manet will load."""
+    model = seeded_model(spec, seed, gamma)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.float().double())
+    return model
+
+
+def as_torch_input(x):
+    return torch.from_numpy(x) if x.dtype == np.int64 else torch.from_numpy(x).double()
+
+
+def ranks_from_argv(default=(1,)):
+    """`script.py --ranks 2,4` runs the rank-dependent cases at those world sizes; the rest
+    of argv goes to unittest."""
+    ranks = list(default)
+    if "--ranks" in sys.argv:
+        at = sys.argv.index("--ranks")
+        ranks = [int(r) for r in sys.argv[at + 1].split(",")]
+        del sys.argv[at:at + 2]
+    return ranks
+
+
 class Run:
     """One finished `manet` command: exit code and output."""
 
@@ -111,13 +204,13 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(P, lambda dumper, value: dumper.represent_str(str(value)))
 
 
-def config_yaml(model_spec, train_path, run_dir, **train):
+def config_yaml(model_spec, train_path, run_dir, optimizer=None, **train):
     config = {
         "seed": 3,
         "model": model_spec,
         "data": {"train": {"format": "hdf5", "path": train_path}},
         "train": {"batch_size": 12, "max_steps": 1, "shuffle": False, **train},
-        "optimizer": {"type": "sgd", "lr": 0.1},
+        "optimizer": optimizer or {"type": "sgd", "lr": 0.1},
         "checkpoint": {"dir": run_dir, "resume": "never"},
     }
     plain = yaml.safe_load(yaml.dump(config, Dumper=_Dumper))  # P -> str

@@ -14,6 +14,8 @@
 
 namespace {
 
+constexpr double kFloatTolerance = 2e-5;  // of the largest reference value
+
 struct Reference {
   std::vector<double> o, dq, dk, dv;
 };
@@ -128,7 +130,7 @@ TEST(AttentionCore, FloatMatchesTextbookAttention) {
   for (int d : {1, 3, 8, 16})
     for (int P : {1, 5, 13, 49, 196})
       for (bool masked : {false, true})
-        if (!(masked && P < 3)) expect_matches<float>(d, P, masked, 2e-5);
+        if (!(masked && P < 3)) expect_matches<float>(d, P, masked, kFloatTolerance);
 }
 
 TEST(AttentionCore, DoubleMatchesTextbookAttention) {
@@ -137,20 +139,58 @@ TEST(AttentionCore, DoubleMatchesTextbookAttention) {
       for (bool masked : {false, true}) expect_matches<double>(d, P, masked, 1e-12);
 }
 
-TEST(AttentionCore, MeetsItsToleranceOnlyWhenCorrect) {
-  // The comparison is sensitive: a reference with a 1e-3 scale error is caught.
-  std::vector<double> x(8 * 13, 1.0);
-  const auto ref = reference_attention(x, x, x, x, {}, 8, 13);
-  EXPECT_GT(ref.o.size(), 0u);
-  std::vector<float> o(8 * 13), lse(13);
-  std::vector<float> ws(manet::cpu::HeadScratch<float>::size(8, 13));
-  std::vector<float> xf(x.begin(), x.end());
-  for (float& e : xf) e *= 1.001f;
-  manet::cpu::attention_head_forward(o.data(), lse.data(), xf.data(), xf.data(), xf.data(), 13, nullptr, 8, 13,
-                                     manet::cpu::HeadScratch<float>(ws.data(), 8, 13));
+// The float tolerance of FloatMatchesTextbookAttention rejects kernels that are only
+// slightly wrong: the same comparison, on the same kind of random inputs, of a kernel
+// given a softmax temperature 0.1 % off, a kernel that ignores the key mask, and a
+// backward given an output gradient 0.1 % off, each exceeds it; the correct kernel meets it.
+enum class Flaw { none, temperature, mask_ignored, output_gradient };
+
+double worst_float_error(int d, int P, Flaw flaw) {
+  std::mt19937 gen(unsigned(d * 7919 + P));
+  std::normal_distribution<double> normal(0, 1.5);
+  auto random = [&](int n) {
+    std::vector<double> x(n);
+    for (double& e : x) e = normal(gen);
+    return x;
+  };
+  const auto q = random(d * P), k = random(d * P), v = random(d * P), dO = random(d * P);
+  std::vector<uint8_t> mask(P, 1);
+  for (int j = 0; j < P; ++j) mask[j] = j % 3 == 1 ? 0 : 1;
+  const Reference ref = reference_attention(q, k, v, dO, mask, d, P);
+  auto as_float = [](const std::vector<double>& x, double scale) {
+    std::vector<float> out(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) out[i] = float(x[i] * scale);
+    return out;
+  };
+  const auto qf = as_float(q, flaw == Flaw::temperature ? 1.001 : 1.0), kf = as_float(k, 1.0), vf = as_float(v, 1.0);
+  const auto dOf = as_float(dO, flaw == Flaw::output_gradient ? 1.001 : 1.0);
+  std::vector<float> o(d * P), lse(P), dq(d * P), dk(d * P), dv(d * P);
+  std::vector<float> ws(manet::cpu::HeadScratch<float>::size(d, P));
+  const uint8_t* m = flaw == Flaw::mask_ignored ? nullptr : mask.data();
+  manet::cpu::attention_head_forward(o.data(), lse.data(), qf.data(), kf.data(), vf.data(), P, m, d, P,
+                                     manet::cpu::HeadScratch<float>(ws.data(), d, P));
+  manet::cpu::attention_head_backward(dq.data(), dk.data(), dv.data(), qf.data(), kf.data(), vf.data(), o.data(),
+                                      dOf.data(), P, lse.data(), m, d, P, manet::cpu::HeadScratch<float>(ws.data(), d, P));
   double worst = 0;
-  for (size_t i = 0; i < o.size(); ++i) worst = std::max(worst, std::abs(double(o[i]) - ref.o[i]));
-  EXPECT_GT(worst, 2e-5);
+  for (const auto& [got, want] : {std::pair{&o, &ref.o}, std::pair{&dq, &ref.dq}, std::pair{&dk, &ref.dk},
+                                  std::pair{&dv, &ref.dv}}) {
+    double error = 0, scale = 1e-3;  // as in expect_matches
+    for (std::size_t i = 0; i < want->size(); ++i)
+      error = std::max(error, std::abs(double((*got)[i]) - (*want)[i])), scale = std::max(scale, std::abs((*want)[i]));
+    worst = std::max(worst, error / scale);
+  }
+  return worst;
+}
+
+TEST(AttentionCore, TheToleranceRejectsSlightlyWrongKernels) {
+  for (int d : {8, 16})
+    for (int P : {13, 49}) {
+      SCOPED_TRACE("d=" + std::to_string(d) + " P=" + std::to_string(P));
+      EXPECT_LT(worst_float_error(d, P, Flaw::none), kFloatTolerance);
+      EXPECT_GT(worst_float_error(d, P, Flaw::temperature), kFloatTolerance);
+      EXPECT_GT(worst_float_error(d, P, Flaw::mask_ignored), kFloatTolerance);
+      EXPECT_GT(worst_float_error(d, P, Flaw::output_gradient), kFloatTolerance);
+    }
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
-// The direct first-layer convolution (conv_direct.hpp) against im2col + GEMM (conv.hpp)
-// in float, on shapes whose rows end inside a vector and on the Fashion-MNIST one.
+// The direct first-layer convolution (conv_direct.hpp) and im2col + GEMM (conv.hpp) against
+// the convolution written out in double (naive_conv.hpp), on shapes whose rows end inside a
+// vector and on the Fashion-MNIST one.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "kernels/cpu/conv.hpp"
+#include "kernels/naive_conv.hpp"
 #include "kernels/normal_values.hpp"
 #include "kernels/cpu/conv_direct.hpp"
 
@@ -19,23 +22,38 @@ void compare(int N, int H, int W, int Co, int kh, int kw) {
   const long P = long(H) * W, out = long(N) * Co * P;
   const auto x = normal_values(N * P, 1), w = normal_values(long(Co) * kh * kw, 2);
   const auto b = normal_values(Co, 3), dy = normal_values(out, 4);
-  std::vector<float> col(long(kh) * kw * N * P), scratch(Co * N * P), y_ref(out), y(out);
+  std::vector<float> col(long(kh) * kw * N * P), scratch(Co * N * P), y_gemm(out), y(out);
   std::vector<float> xp(direct_conv_workspace<float>(N, H, W, kh, kw));
-  conv_relu_forward(y_ref.data(), col.data(), scratch.data(), x.data(), nullptr, w.data(), b.data(), N, 1, H, W, Co,
+  const manet::testing::NaiveConv naive{N, 1, H, W, Co, kh, kw};
+  const std::vector<double> y_ref = naive.forward(x, w, b);
+  conv_relu_forward(y_gemm.data(), col.data(), scratch.data(), x.data(), nullptr, w.data(), b.data(), N, 1, H, W, Co,
                     kh, kw);
   direct_conv_relu_forward(y.data(), xp.data(), x.data(), w.data(), b.data(), N, H, W, Co, kh, kw);
-  for (long i = 0; i < out; ++i) ASSERT_NEAR(y[i], y_ref[i], 1e-5f * (1 + std::abs(y_ref[i]))) << i;
+  const double tol = 1e-5 * std::sqrt(double(kh * kw));
+  for (long i = 0; i < out; ++i) ASSERT_NEAR(y[i], y_ref[i], tol * (1 + std::abs(y_ref[i]))) << "direct " << i;
+  for (long i = 0; i < out; ++i) ASSERT_NEAR(y_gemm[i], y_ref[i], tol * (1 + std::abs(y_ref[i]))) << "im2col " << i;
 
-  std::vector<float> dw_ref(w.size(), 0.5f), db_ref(Co, 0.5f), dw(w.size(), 0.5f), db(Co, 0.5f);  // they accumulate
-  conv_relu_backward<float>(nullptr, dw_ref.data(), db_ref.data(), col.data(), scratch.data(), dy.data(), y_ref.data(),
+  const manet::testing::NaiveConv::Grads ref = naive.backward(x, w, y, dy);
+  std::vector<float> dw_gemm(w.size(), 0.5f), db_gemm(Co, 0.5f), dw(w.size(), 0.5f), db(Co, 0.5f);  // they accumulate
+  std::vector<float> dx_gemm(x.size());
+  conv_relu_backward<float>(dx_gemm.data(), dw_gemm.data(), db_gemm.data(), col.data(), scratch.data(), dy.data(), y.data(),
                             x.data(), nullptr, w.data(), N, 1, H, W, Co, kh, kw);
   direct_conv_relu_backward(dw.data(), db.data(), xp.data(), dy.data(), y.data(), x.data(), N, H, W, Co, kh, kw);
-  const float scale = std::sqrt(float(N * P));  // sums of N·P terms of size ~1
-  for (std::size_t i = 0; i < dw.size(); ++i) ASSERT_NEAR(dw[i], dw_ref[i], 1e-5f * scale) << "dweight " << i;
-  for (int i = 0; i < Co; ++i) ASSERT_NEAR(db[i], db_ref[i], 1e-5f * scale) << "dbias " << i;
+  const double scale = std::sqrt(double(N * P));  // sums of N·P terms of size ~1
+  for (std::size_t i = 0; i < dw.size(); ++i) {
+    ASSERT_NEAR(dw[i], 0.5 + ref.dw[i], 1e-5 * scale) << "direct dweight " << i;
+    ASSERT_NEAR(dw_gemm[i], 0.5 + ref.dw[i], 1e-5 * scale) << "im2col dweight " << i;
+  }
+  for (int i = 0; i < Co; ++i) {
+    ASSERT_NEAR(db[i], 0.5 + ref.db[i], 1e-5 * scale) << "direct dbias " << i;
+    ASSERT_NEAR(db_gemm[i], 0.5 + ref.db[i], 1e-5 * scale) << "im2col dbias " << i;
+  }
+  const double tol_dx = 1e-5 * std::sqrt(double(Co * kh * kw));
+  for (std::size_t i = 0; i < dx_gemm.size(); ++i)
+    ASSERT_NEAR(dx_gemm[i], ref.dx[i], tol_dx * (1 + std::abs(ref.dx[i]))) << "im2col dinput " << i;
 }
 
-TEST(DirectConv, MatchesIm2colAndGemm) {
+TEST(DirectConv, AndIm2colMatchTheConvolutionWrittenOut) {
   compare(64, 28, 28, 32, 3, 3);  // Fashion-MNIST's first layer
   compare(3, 40, 13, 5, 3, 3);    // rows end inside a vector
   compare(2, 7, 5, 4, 5, 5);      // kernel wider than a row's remainder

@@ -1,5 +1,5 @@
 """MANet in PyTorch, written from docs/model.md and nothing of manet's code: the independent
-reference the interop and one-step tests compare manet with.
+reference the interop tests compare manet with (tests/interop/test_reference_*.py).
 
     model, config = load_checkpoint("step-00000100.h5")   # h5py only, as a user would
     logits = model(x)                                      # x: float (N, C, H, W) or int64 ids (N, T)
@@ -56,22 +56,28 @@ def _conv(conv, x, mask):
 
 def _pool(x, mask, kind, size):
     """Window = stride = size, no padding; under a mask only valid positions take part and a
-    window with none gives 0 (its pooled position is then masked)."""
+    window with none gives 0 (its pooled position is then masked). `max` takes the first
+    largest value of a window in row-major order, and only it gets the gradient (torch's
+    amax would share the gradient between tied values)."""
     n, c, h, w = x.shape
     sh, sw = size
     ho, wo = h // sh, w // sw
-    x = x[:, :, : ho * sh, : wo * sw].reshape(n, c, ho, sh, wo, sw)
+    windows = (x[:, :, : ho * sh, : wo * sw].reshape(n, c, ho, sh, wo, sw)
+               .permute(0, 1, 2, 4, 3, 5).reshape(n, c, ho, wo, sh * sw))   # (N, C, Ho, Wo, sh*sw) row-major
     if mask is None:
-        return (x.amax(dim=(3, 5)) if kind == "max" else x.mean(dim=(3, 5))), None
-    m = mask.reshape(n, h, w)[:, : ho * sh, : wo * sw].reshape(n, 1, ho, sh, wo, sw)
-    any_valid = m.any(dim=5).any(dim=3)                               # (N, 1, Ho, Wo)
-    if kind == "max":
-        y = x.masked_fill(~m, float("-inf")).amax(dim=(3, 5))
+        valid = torch.ones(n, 1, ho, wo, sh * sw, dtype=torch.bool)
     else:
-        count = m.sum(dim=(3, 5)).to(x.dtype)
-        y = (x * m.to(x.dtype)).sum(dim=(3, 5)) / count.clamp(min=1)
+        valid = (mask.reshape(n, h, w)[:, : ho * sh, : wo * sw].reshape(n, 1, ho, sh, wo, sw)
+                 .permute(0, 1, 2, 4, 3, 5).reshape(n, 1, ho, wo, sh * sw))
+    any_valid = valid.any(dim=4)                                       # (N, 1, Ho, Wo)
+    if kind == "max":
+        first = windows.masked_fill(~valid, float("-inf")).argmax(dim=4, keepdim=True)  # the first largest
+        y = windows.gather(4, first).squeeze(4)
+    else:
+        count = valid.sum(dim=4).to(x.dtype)
+        y = (windows * valid.to(x.dtype)).sum(dim=4) / count.clamp(min=1)
     y = torch.where(any_valid, y, torch.zeros_like(y))
-    return y, any_valid.reshape(n, ho * wo)
+    return y, (None if mask is None else any_valid.reshape(n, ho * wo))
 
 
 class Manet(torch.nn.Module):
@@ -79,7 +85,7 @@ class Manet(torch.nn.Module):
         """`spec`: the `model` section of a resolved manet config, as a dict."""
         super().__init__()
         self.spec = spec
-        self.tokens = spec["input"] == "tokens"
+        self.tokens = spec.get("input", "image") == "tokens"
         if self.tokens:
             self.embed = torch.nn.Embedding(spec["vocab_size"], spec["embed_dim"], padding_idx=0)
             c, h, w = spec["embed_dim"], 1, spec["seq_len"]

@@ -1,5 +1,6 @@
 #include "prepare/speech/espeak_voice.hpp"
 
+#include <espeak-ng/espeak_ng.h>
 #include <espeak-ng/speak_lib.h>
 
 #include <algorithm>
@@ -14,7 +15,6 @@ namespace manet::prepare {
 
 namespace {
 
-constexpr const char* kEspeakData = "/usr/lib/x86_64-linux-gnu/espeak-ng-data";
 constexpr const char* kInstall = "install it with `apt-get install espeak-ng libespeak-ng-dev`";
 constexpr int kVolume = 40;  // of 0-200, default 100
 
@@ -34,8 +34,20 @@ const std::vector<std::string>& espeak_accents() {
   return accents;
 }
 
+const std::string& espeak_data_dir() {
+  // Where the library itself looks (ESPEAK_DATA_PATH, ~/espeak-ng-data, else the directory
+  // it was built with: /usr/lib/<multiarch triplet>/espeak-ng-data on Debian).
+  static const std::string dir = [] {
+    espeak_ng_InitializePath(nullptr);
+    const char* path = nullptr;
+    espeak_Info(&path);
+    return std::string(path ? path : "");
+  }();
+  return dir;
+}
+
 std::vector<std::string> espeak_variants() {
-  const std::filesystem::path dir = std::filesystem::path(kEspeakData) / "voices" / "!v";
+  const std::filesystem::path dir = std::filesystem::path(espeak_data_dir()) / "voices" / "!v";
   std::error_code ec;
   std::vector<std::string> names = {"none"};
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
@@ -61,7 +73,7 @@ EspeakSynth& EspeakSynth::instance() {
 EspeakSynth::EspeakSynth() {
   sample_rate_ = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, espeakINITIALIZE_DONT_EXIT);
   if (sample_rate_ <= 0)
-    throw Error(std::string("espeak-ng failed to start (its data is in ") + kEspeakData + "): " + kInstall, ErrorKind::usage);
+    throw Error("espeak-ng failed to start (its data is in " + espeak_data_dir() + "): " + kInstall, ErrorKind::usage);
   espeak_SetSynthCallback(collect);
 }
 

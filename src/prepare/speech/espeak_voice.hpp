@@ -27,6 +27,9 @@ struct EspeakVoice {
 // The eight English accents of docs/datasets.md ("en" is en-gb: SetVoiceByName("en-gb") fails).
 const std::vector<std::string>& espeak_accents();
 
+// espeak-ng's data directory, as the library finds it (no architecture written in manet).
+const std::string& espeak_data_dir();
+
 // The variants: the files of voices/!v plus "none", sorted by name. Throws naming the
 // apt package when espeak-ng's data is missing.
 std::vector<std::string> espeak_variants();
