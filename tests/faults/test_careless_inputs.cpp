@@ -172,9 +172,13 @@ TEST(Careless, C13_AKeyBelowAValueSaysTheValueIsNotASection) {
 TEST(Careless, C14_DeepNestingSaysItIsTooDeep) {
   const std::string dir = fresh_dir("c14_deep");
   write_file(dir + "/flow.yaml", "a: " + std::string(100000, '{') + std::string(100000, '}') + "\n");
-  std::string blocks;
-  for (int i = 0; i < 2000; ++i) blocks += std::string(std::size_t(i), ' ') + "k" + std::to_string(i) + ":\n";
-  write_file(dir + "/blocks.yaml", blocks);
+  auto nested_blocks = [](int levels) {
+    std::string text;
+    for (int i = 0; i < levels; ++i) text += std::string(std::size_t(i), ' ') + "k" + std::to_string(i) + ":\n";
+    return text;
+  };
+  write_file(dir + "/blocks.yaml", nested_blocks(200));
+  write_file(dir + "/huge_blocks.yaml", nested_blocks(2000));  // the case as found: 2 MB of indentation
   const CommandResult flow = manet("train --config " + dir + "/flow.yaml");
   EXPECT_EQ(flow.exit_code, 2) << flow.output;
   EXPECT_NE(flow.output.find(dir + "/flow.yaml:1: the YAML nests its [ ] and { } brackets deeper than 64 levels"),
@@ -185,6 +189,9 @@ TEST(Careless, C14_DeepNestingSaysItIsTooDeep) {
   EXPECT_NE(block.output.find(dir + "/blocks.yaml:65: the YAML nests its blocks deeper than 64 levels"),
             std::string::npos)
       << block.output;
+  const CommandResult huge = manet("train --config " + dir + "/huge_blocks.yaml");
+  EXPECT_EQ(huge.exit_code, 2) << huge.output;
+  EXPECT_NE(huge.output.find("a config is a few KB"), std::string::npos) << huge.output;
 }
 
 // C15: a directory as a checkpoint gave a raw HDF5 dump.

@@ -10,6 +10,8 @@
 #include <numeric>
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 #include "app/cli_harness.hpp"
 
 namespace manet::testing {
@@ -77,23 +79,24 @@ void train_and_eval(const std::string& name, const std::string& test_file, int s
   EXPECT_NE(t.output.find("| macro-F1 "), std::string::npos) << "per-epoch eval lines report macro-F1";
   EXPECT_EQ(train_losses(dir + "/metrics.jsonl").size(), std::size_t(steps)) << t.output;
 
-  const std::regex result(R"(\{"loss": ([0-9.e-]+), "accuracy": ([0-9.e-]+), "samples": (\d+), "macro_f1": ([0-9.e-]+))");
-  std::smatch first, m;
+  // eval --json's last line is one JSON object (docs/cli.md).
+  auto last_json = [](const std::string& output) {
+    return nlohmann::json::parse(output.substr(output.find_last_of('\n', output.size() - 2) + 1));
+  };
   const CommandResult after_one = run_command(manet_binary() + " eval --json --checkpoint " + dir +
                                               "/step-00000001.h5 --data " + data + "/" + test_file);
   ASSERT_EQ(after_one.exit_code, 0) << after_one.output;
-  const std::string first_line = after_one.output.substr(after_one.output.rfind('{'));
-  ASSERT_TRUE(std::regex_search(first_line, first, result)) << first_line;
+  const nlohmann::json first = last_json(after_one.output);
   char ckpt[64];
   std::snprintf(ckpt, sizeof ckpt, "/step-%08d.h5", steps);
   const std::string logits_file = dir + "/logits.h5";
   const CommandResult e = run_command(manet_binary() + " eval --json --checkpoint " + dir + ckpt + " --data " + data +
                                       "/" + test_file + " --logits " + logits_file);
   ASSERT_EQ(e.exit_code, 0) << e.output;
-  const std::string last = e.output.substr(e.output.rfind('{'));
-  ASSERT_TRUE(std::regex_search(last, m, result)) << last;
+  const nlohmann::json m = last_json(e.output);
   // The steps after the first lowered the loss on the whole test set (equal if nothing was learnt).
-  EXPECT_LT(std::stod(m[1]), std::stod(first[1])) << name << ": the test loss did not fall from step 1 to " << steps;
+  EXPECT_LT(m["loss"].get<double>(), first["loss"].get<double>())
+      << name << ": the test loss did not fall from step 1 to " << steps;
 
   std::vector<hsize_t> dims;
   const std::vector<float> logits = read_hdf5<float>(logits_file, "/logits", H5T_NATIVE_FLOAT, &dims);
@@ -101,7 +104,7 @@ void train_and_eval(const std::string& name, const std::string& test_file, int s
   ASSERT_EQ(dims.size(), 2u);
   const long n = long(dims[0]), classes = long(dims[1]);
   ASSERT_EQ(std::size_t(n), y.size()) << "one row of logits per sample of the test file";
-  EXPECT_EQ(std::stol(m[3]), n);
+  EXPECT_EQ(m["samples"].get<long>(), n);
   std::vector<long> tp(classes), fp(classes), fn(classes);
   long correct = 0;
   for (long i = 0; i < n; ++i) {
@@ -117,10 +120,10 @@ void train_and_eval(const std::string& name, const std::string& test_file, int s
   long present = 0;  // classes that occur as a label or a prediction
   for (long k = 0; k < classes; ++k)
     if (tp[k] + fp[k] + fn[k] > 0) f1_sum += 2.0 * tp[k] / double(2 * tp[k] + fp[k] + fn[k]), ++present;
-  EXPECT_NEAR(std::stod(m[2]), double(correct) / double(n), 1e-7);
-  EXPECT_NEAR(std::stod(m[4]), f1_sum / double(present), 1e-6);
-  std::printf("%s: test loss %s after step 1, %s after step %d; test accuracy %.4f, macro-F1 %.4f on %ld samples\n",
-              name.c_str(), first[1].str().c_str(), m[1].str().c_str(), steps, double(correct) / double(n),
+  EXPECT_NEAR(m["accuracy"].get<double>(), double(correct) / double(n), 1e-7);
+  EXPECT_NEAR(m["macro_f1"].get<double>(), f1_sum / double(present), 1e-6);
+  std::printf("%s: test loss %.6f after step 1, %.6f after step %d; test accuracy %.4f, macro-F1 %.4f on %ld samples\n",
+              name.c_str(), first["loss"].get<double>(), m["loss"].get<double>(), steps, double(correct) / double(n),
               f1_sum / double(present), n);
   std::filesystem::remove_all(dir);
 }
@@ -156,7 +159,8 @@ TEST(AppSmoke, PrepareRefusesUnknownNamesAndMpi) {
   const std::string out = fresh_dir("prepare_mpi") + "/fort14";
   const CommandResult mpi = run_command(launch_prefix(2) + manet_binary() + " prepare fort14 --out " + out);
   EXPECT_EQ(mpi.exit_code, 2) << mpi.output;
-  EXPECT_NE(mpi.output.find("manet prepare runs as one process (not under mpirun)"), std::string::npos) << mpi.output;
+  EXPECT_NE(mpi.output.find("manet prepare runs as one process: start it without mpirun"), std::string::npos)
+      << mpi.output;
   EXPECT_FALSE(std::filesystem::exists(out + "/train.h5")) << "nothing may be written";
 }
 
