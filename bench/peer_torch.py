@@ -83,15 +83,54 @@ class SpecExample(nn.Module):
         return self.classifier(v)
 
 
+# manet's parameter names (docs/model.md) -> this module's.
+MANET_NAMES = {"blocks.0.conv": "conv0", "blocks.1.attn": "attn1", "blocks.2.conv": "conv2", "blocks.2.attn": "attn2",
+               "blocks.3.attn": "attn3", "pool.score": "score", "head.0": "hidden", "classifier": "classifier"}
+
+
+def load_manet_weights(model, path):
+    """The weights of a manet checkpoint of the spec example, read with h5py."""
+    import h5py
+    state = {}
+    with h5py.File(path, "r") as f:
+        for name in f["model"]:
+            prefix, _, leaf = name.rpartition(".")
+            if prefix.endswith((".qkv", ".proj")):
+                block, _, sub = prefix.rpartition(".")
+                key = f"{MANET_NAMES[block]}.{sub}.{leaf}"
+            else:
+                key = f"{MANET_NAMES[prefix]}.{leaf}"
+            state[key] = torch.from_numpy(f["model"][name][()])
+    model.load_state_dict(state, strict=True)
+
+
+def blas_core():
+    """The kernels the OpenBLAS that torch loaded runs (openblas_get_corename), or what it is."""
+    import ctypes
+    with open("/proc/self/maps") as maps:
+        libs = sorted({line.split()[-1] for line in maps if "blas" in line and ".so" in line})
+    for lib in libs:
+        try:
+            f = ctypes.CDLL(lib).openblas_get_corename
+            f.restype = ctypes.c_char_p
+            return f().decode()
+        except (OSError, AttributeError):
+            continue
+    return "not OpenBLAS: " + ", ".join(libs)
+
+
 def worker(rank, args, port):
     warnings.filterwarnings("ignore", message="Grad strides do not match")  # the [1, C] score weight; harmless
     torch.set_num_threads(1)
+    torch.set_flush_denormal(True)  # its best setting on CPUs slow with subnormals (it barely matters to torch)
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=args.ranks)
     torch.manual_seed(1)
     images = read_idx(f"{FMNIST}/train-images-idx3-ubyte.gz")
     labels = read_idx(f"{FMNIST}/train-labels-idx1-ubyte.gz")
     model = SpecExample()
+    if args.init_from:
+        load_manet_weights(model, args.init_from)
     if args.ranks > 1:
         model = nn.parallel.DistributedDataParallel(model)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
@@ -115,7 +154,7 @@ def worker(rank, args, port):
     dist.all_reduce(rss, op=dist.ReduceOp.MAX)
     if rank == 0:
         sps = args.steps * gb / elapsed.item()
-        print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "ranks": args.ranks,
+        print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "blas_core": blas_core(), "ranks": args.ranks,
                           "samples_per_s": round(sps, 1), "step_ms": round(1000 * elapsed.item() / args.steps, 2),
                           "peak_rss_mb": round(rss.item(), 1), "last_loss": round(loss_value, 4)}), flush=True)
     dist.destroy_process_group()
@@ -128,6 +167,7 @@ def main():
     ap.add_argument("--steps", type=int, default=60, help="timed steps")
     ap.add_argument("--warmup", type=int, default=10, help="untimed steps first")
     ap.add_argument("--port", type=int, default=29517)
+    ap.add_argument("--init-from", help="start from a manet checkpoint of the spec example (h5py)")
     args = ap.parse_args()
     mp.spawn(worker, args=(args, args.port), nprocs=args.ranks, join=True)
 

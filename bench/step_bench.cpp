@@ -11,6 +11,8 @@
 
 #include "config/model_config.hpp"
 #include "core/blas_core.hpp"
+#include "core/float_env.hpp"
+#include "core/isa.hpp"
 #include "core/error.hpp"
 #include "data/fashion_mnist.hpp"
 #include "layers/cross_entropy.hpp"
@@ -24,7 +26,8 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 }  // namespace
 
 int main(int argc, char** argv) {
-  manet::use_best_blas_core(argv);  // as `manet` does: the BLAS kernels this CPU allows
+  manet::use_best_blas_core(argv);  // as `manet` does: the BLAS kernels this CPU allows,
+  manet::flush_subnormals_here();   // subnormals flushed
   CLI::App app{"Time forward+backward of a MANet model on Fashion-MNIST images (one thread)."};
   std::string config = "configs/spec_example.yaml";
   int batch = 64, warmup = 3;
@@ -84,8 +87,9 @@ int main(int argc, char** argv) {
     const double elapsed = seconds_since(timed_start);
     const double samples_per_s = steps * batch / elapsed;
     const double gflops = samples_per_s * mflop_per_sample / 1e3;
-    std::printf("cpu        %s\nBLAS       %s\n", manet::this_cpu().describe().c_str(),
-                manet::blas_description().c_str());
+    std::printf("cpu        %s\nBLAS       %s\nkernels    %s, subnormals %s\n", manet::this_cpu().describe().c_str(),
+                manet::blas_description().c_str(), manet::isa_name(manet::active_isa()),
+                manet::subnormals_flushed() ? "flushed (FTZ/DAZ)" : "kept");
     std::printf("model      %s: %ld parameters, batch %d, %s images, 1 thread\n", config.c_str(), model.num_params(),
                 batch, real ? "Fashion-MNIST" : "constant");
     std::printf("steps      %ld timed after %d warm-up (last loss %.4f)\n", steps, warmup, loss_sum);

@@ -13,6 +13,8 @@
 #include "app/commands.hpp"
 #include "core/blas_core.hpp"
 #include "core/error.hpp"
+#include "core/float_env.hpp"
+#include "core/isa.hpp"
 #include "comm/comm.hpp"
 
 namespace {
@@ -33,6 +35,13 @@ int main(int argc, char** argv) {
   // First, before MPI or anything else starts: OpenBLAS's kernels as good as the CPU allows
   // (this may re-execute the program; core/blas_core.hpp).
   manet::use_best_blas_core(argv);
+  manet::flush_subnormals_here();  // core/float_env.hpp: every computing thread of manet is this one
+  try {
+    manet::active_isa();  // MANET_ISA, when set, must name an instruction set this CPU has
+  } catch (const manet::Error& e) {
+    print_error(e.what(), nullptr);
+    return exit_code(e);
+  }
   // Line-buffered even into a pipe or a Slurm output file: progress shows as it happens.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   CLI::App app{"manet " MANET_VERSION
@@ -40,7 +49,9 @@ int main(int argc, char** argv) {
                "Run one process per rank under mpirun or srun; configure every run with a YAML file."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "manet " MANET_VERSION "\ncpu: " + manet::this_cpu().describe() +
-                                        "\nBLAS: " + manet::blas_description());
+                                        "\nBLAS: " + manet::blas_description() + "\nkernels: " +
+                                        manet::isa_name(manet::active_isa()) + ", subnormals " +
+                                        (manet::subnormals_flushed() ? "flushed (FTZ/DAZ)" : "kept"));
   app.footer("Examples:\n"
              "  manet train --config configs/fmnist.yaml\n"
              "  mpirun -np 2 manet train --config configs/fmnist.yaml --set train.batch_size=32\n"

@@ -117,9 +117,10 @@ void Progress::summary(const StepTimes& t, int world_size) {
   if (jsonl_) {
     record("{\"event\":\"summary\",\"samples_per_s\":%.2f,\"steps\":%ld,\"world_size\":%d,\"step_ms\":%.4f,"
                  "\"data_ms\":%.4f,\"forward_ms\":%.4f,\"backward_ms\":%.4f,\"comm_ms\":%.4f,\"comm_floor_ms\":%.4f,\"optimizer_ms\":%.4f,"
-                 "\"peak_rss_mb\":%.1f",
+                 "\"peak_rss_mb\":%.1f,\"subnormals_flushed\":%s",
                  double(global_batch_) / step, t.steps, world_size, 1e3 * step, ms(t.data), ms(t.forward),
-                 ms(t.backward), ms(t.comm), ms(t.comm_floor), ms(t.optimizer), t.peak_rss_mb);
+                 ms(t.backward), ms(t.comm), ms(t.comm_floor), ms(t.optimizer), t.peak_rss_mb,
+           t.subnormals_flushed ? "true" : "false");
   }
 }
 

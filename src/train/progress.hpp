@@ -17,6 +17,7 @@ struct StepTimes {
   double comm_floor = 0;
   long steps = 0;
   double peak_rss_mb = 0;  // the largest peak resident set over the ranks
+  bool subnormals_flushed = false;  // FTZ/DAZ were on in the thread that ran the steps
   double total() const { return data + forward + backward + comm + optimizer; }
 };
 

@@ -10,6 +10,8 @@
 #include "core/blas_core.hpp"
 #include "checkpoint/run_directory.hpp"
 #include "core/error.hpp"
+#include "core/float_env.hpp"
+#include "core/isa.hpp"
 #include "data/sampler.hpp"
 #include "train/evaluate.hpp"
 #include "train/progress.hpp"
@@ -54,8 +56,9 @@ void train(Config config, comm::Comm& comm) {
   Optimizer& optimizer = *t.optimizer;
   RunPosition& at = t.position;
   if (lead)
-    std::printf("manet %s | cpu %s | BLAS %s\nconfig %s (resolved):\n%s", MANET_VERSION,
-                this_cpu().describe().c_str(), blas_description().c_str(), cfg.source.c_str(), to_yaml(cfg).c_str());
+    std::printf("manet %s | cpu %s | BLAS %s | kernels %s, subnormals %s\nconfig %s (resolved):\n%s", MANET_VERSION,
+                this_cpu().describe().c_str(), blas_description().c_str(), isa_name(active_isa()),
+                subnormals_flushed() ? "flushed (FTZ/DAZ)" : "kept", cfg.source.c_str(), to_yaml(cfg).c_str());
   if (lead && !t.started_from.empty()) std::printf("%s\n", t.started_from.c_str());
 
   // The step's compute, on the CPU or the GPU; `model` and `optimizer` on the host hold
@@ -177,6 +180,7 @@ void train(Config config, comm::Comm& comm) {
   comm.all_reduce(waits.data(), long(waits.size()), comm::ReduceOp::min, "all-reduce of step timings");
   for (double w : waits) times.comm_floor += w;
   times.peak_rss_mb = peak_rss_mb();
+  times.subnormals_flushed = subnormals_flushed();  // read in the thread that ran every step
   comm.all_reduce(&times.peak_rss_mb, 1, comm::ReduceOp::max, "all-reduce of peak memory");
   progress.summary(times, world);
   progress.note("done: " + std::to_string(at.step) + " steps in " + format_duration(progress.elapsed_seconds()) +

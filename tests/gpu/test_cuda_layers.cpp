@@ -60,11 +60,11 @@ TEST_P(CudaLayers, AttentionForwardBackward) {
   const auto mask = mask_for(N, P);
   const uint8_t* m = mask.empty() ? nullptr : mask.data();
   std::vector<float> y(N * CP), qkv(3 * N * CP), o(N * CP), z(N * CP), lse(std::size_t(N) * heads * P);
-  std::vector<float> ws(cpu::HeadScratch<float>::size(C / heads, P) + 5 * CP);
+  std::vector<float> ws(cpu::head_scratch_size<float>(C / heads, P) + 5 * CP);
   cpu::attention_forward(y.data(), qkv.data(), o.data(), z.data(), lse.data(), ws.data(), x.data(), m, wqkv.data(),
                          bqkv.data(), wproj.data(), bproj.data(), gamma, N, C, P, heads);
   std::vector<float> dx(N * CP), dwqkv(wqkv.size()), dbqkv(bqkv.size()), dwproj(wproj.size()), dbproj(C), dgamma(1);
-  const long head = cpu::HeadScratch<float>::size(C / heads, P);
+  const long head = cpu::head_scratch_size<float>(C / heads, P);
   const cpu::AttentionScratch<float> scratch{ws.data(), ws.data() + head, ws.data() + head + CP,
                                               ws.data() + head + 2 * CP};
   cpu::attention_backward(dx.data(), dwqkv.data(), dbqkv.data(), dwproj.data(), dbproj.data(), dgamma.data(), scratch,

@@ -8,8 +8,11 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
+#include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/attention.hpp"
 #include "kernels/cpu/attention_core.hpp"
 
 namespace {
@@ -64,8 +67,26 @@ Reference reference_attention(const std::vector<double>& q, const std::vector<do
   return r;
 }
 
+// Runs forward and backward of one head: the generic kernels, or for float the kernels of
+// instruction set `isa` (kernels/cpu/attention_isa.hpp).
 template <class T>
-void expect_matches(int d, int P, bool masked, double tolerance) {
+void run_head(const manet::Isa* isa, T* o, T* lse, T* dq, T* dk, T* dv, const T* q, const T* k, const T* v,
+              const T* dO, long ld, const uint8_t* m, int d, int P, T* ws) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (isa) {
+      const auto& kernels = manet::cpu::attention_head_kernels(*isa);
+      kernels.forward(o, lse, q, k, v, ld, m, d, P, ws);
+      kernels.backward(dq, dk, dv, q, k, v, o, dO, ld, lse, m, d, P, ws);
+      return;
+    }
+  }
+  manet::cpu::attention_head_forward(o, lse, q, k, v, ld, m, d, P, manet::cpu::HeadScratch<T>(ws, d, P));
+  manet::cpu::attention_head_backward(dq, dk, dv, q, k, v, o, dO, ld, lse, m, d, P,
+                                      manet::cpu::HeadScratch<T>(ws, d, P));
+}
+
+template <class T>
+void expect_matches(int d, int P, bool masked, double tolerance, const manet::Isa* isa = nullptr) {
   std::mt19937 gen(unsigned(d * 1000 + P));
   std::normal_distribution<double> normal(0, 1.5);
   auto random = [&](int n) {
@@ -100,12 +121,10 @@ void expect_matches(int d, int P, bool masked, double tolerance) {
   };
   const auto qt = strided(q), kt = strided(k), vt = strided(v), dOt = strided(dO);
   std::vector<T> o(d * ld, T(99)), lse(P), dq(d * ld, T(99)), dk(d * ld, T(99)), dv(d * ld, T(99));
-  std::vector<T> ws(manet::cpu::HeadScratch<T>::size(d, P), T(-3));  // garbage must not leak
+  std::vector<T> ws(manet::cpu::head_scratch_size<T>(d, P), T(-3));  // garbage must not leak
   const uint8_t* m = masked ? mask.data() : nullptr;
-  manet::cpu::attention_head_forward(o.data(), lse.data(), qt.data(), kt.data(), vt.data(), ld, m, d, P,
-                                     manet::cpu::HeadScratch<T>(ws.data(), d, P));
-  manet::cpu::attention_head_backward(dq.data(), dk.data(), dv.data(), qt.data(), kt.data(), vt.data(), o.data(),
-                                      dOt.data(), ld, lse.data(), m, d, P, manet::cpu::HeadScratch<T>(ws.data(), d, P));
+  run_head<T>(isa, o.data(), lse.data(), dq.data(), dk.data(), dv.data(), qt.data(), kt.data(), vt.data(), dOt.data(),
+              ld, m, d, P, ws.data());
   auto compare = [&](const char* what, const std::vector<T>& got_strided, const std::vector<double>& want) {
     const std::vector<T> got = packed(got_strided);
     double worst = 0, scale = 1e-3;
@@ -132,6 +151,22 @@ TEST(AttentionCore, FloatMatchesTextbookAttention) {
       for (bool masked : {false, true})
         if (!(masked && P < 3)) expect_matches<float>(d, P, masked, kFloatTolerance);
 }
+
+// Each instruction set's float kernels (64-byte vectors and 8-query blocks under AVX-512)
+// against the same reference, at the model's shapes and around both vector widths.
+class AttentionCoreIsa : public ::testing::TestWithParam<manet::Isa> {};
+
+TEST_P(AttentionCoreIsa, FloatMatchesTextbookAttention) {
+  const manet::Isa isa = GetParam();
+  if (!manet::cpu_supports(isa)) GTEST_SKIP() << "this CPU has no " << manet::isa_name(isa);
+  for (int d : {1, 3, 8, 16, 32})
+    for (int P : {1, 5, 13, 17, 49, 64, 196, 200})
+      for (bool masked : {false, true})
+        if (!(masked && P < 3)) expect_matches<float>(d, P, masked, kFloatTolerance, &isa);
+}
+
+INSTANTIATE_TEST_SUITE_P(Isa, AttentionCoreIsa, ::testing::Values(manet::Isa::avx2, manet::Isa::avx512),
+                         [](const auto& info) { return std::string(manet::isa_name(info.param)); });
 
 TEST(AttentionCore, DoubleMatchesTextbookAttention) {
   for (int d : {2, 5, 16})

@@ -13,8 +13,11 @@
 #include <cstdint>
 #include <limits>
 
+#include <type_traits>
+
 #include "core/blas.hpp"
 #include "kernels/cpu/attention_core.hpp"
+#include "kernels/cpu/attention_isa.hpp"
 
 namespace manet::cpu {
 
@@ -35,15 +38,40 @@ void accumulate_row_sums(T* out, const T* m, int rows, int cols) {
   }
 }
 
+// The scratch one head needs (attention_head_scratch numbers): float runs the instruction
+// set chosen at start (attention_isa.hpp), double the generic kernels (gradient checks).
+template <class T>
+long head_scratch_size(int d, int P) {
+  if constexpr (std::is_same_v<T, float>) return head_scratch_size_float(d, P);
+  return HeadScratch<T>::size(d, P);
+}
+
+template <class T>
+void head_forward(T* o, T* lse, const T* q, const T* k, const T* v, long ld, const uint8_t* mask, int d, int P,
+                  T* scratch) {
+  if constexpr (std::is_same_v<T, float>)
+    attention_head_kernels(active_isa()).forward(o, lse, q, k, v, ld, mask, d, P, scratch);
+  else
+    attention_head_forward(o, lse, q, k, v, ld, mask, d, P, HeadScratch<T>(scratch, d, P));
+}
+
+template <class T>
+void head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const T* v, const T* o, const T* do_, long ld,
+                   const T* lse, const uint8_t* mask, int d, int P, T* scratch) {
+  if constexpr (std::is_same_v<T, float>)
+    attention_head_kernels(active_isa()).backward(dq, dk, dv, q, k, v, o, do_, ld, lse, mask, d, P, scratch);
+  else
+    attention_head_backward(dq, dk, dv, q, k, v, o, do_, ld, lse, mask, d, P, HeadScratch<T>(scratch, d, P));
+}
+
 // y, o, z: (N, C, P); qkv: (N, 3C, P) and lse: (N, heads, P) kept for backward;
-// head_ws: HeadScratch<T>::size(C / heads, P) numbers; mask: (N, P) or null. gamma is
+// head_ws: head_scratch_size<T>(C / heads, P) numbers; mask: (N, P) or null. gamma is
 // the gate scalar.
 template <class T>
 void attention_forward(T* y, T* qkv, T* o, T* z, T* lse, T* head_ws, const T* x, const uint8_t* mask,
                        const T* wqkv, const T* bqkv, const T* wproj, const T* bproj, T gamma, int N, int C, int P,
                        int heads) {
   const int d = C / heads;
-  const HeadScratch<T> ws(head_ws, d, P);
   for (int n = 0; n < N; ++n) {
     const T* xn = x + long(n) * C * P;
     T* qkvn = qkv + long(n) * 3 * C * P;
@@ -56,7 +84,7 @@ void attention_forward(T* y, T* qkv, T* o, T* z, T* lse, T* head_ws, const T* x,
       const T* Q = qkvn + long(j) * d * P;
       const T* K = qkvn + long(C + j * d) * P;
       const T* V = qkvn + long(2 * C + j * d) * P;
-      attention_head_forward(on + long(j) * d * P, lse + (long(n) * heads + j) * P, Q, K, V, P, mn, d, P, ws);
+      head_forward(on + long(j) * d * P, lse + (long(n) * heads + j) * P, Q, K, V, P, mn, d, P, head_ws);
     }
     fill_row_bias(zn, bproj, C, P);
     gemm(false, false, C, P, C, T(1), wproj, C, on, P, T(1), zn, P);
@@ -68,7 +96,7 @@ void attention_forward(T* y, T* qkv, T* o, T* z, T* lse, T* head_ws, const T* x,
 // Workspaces for one sample at a time.
 template <class T>
 struct AttentionScratch {
-  T* head;     // HeadScratch<T>::size(C / heads, P)
+  T* head;     // head_scratch_size<T>(C / heads, P)
   T* dz;       // (C, P)
   T* dO;       // (C, P)
   T* dqkv;     // (3C, P)
@@ -80,7 +108,6 @@ void attention_backward(T* dx, T* dwqkv, T* dbqkv, T* dwproj, T* dbproj, T* dgam
                         const T* dy, const T* x, const uint8_t* mask, const T* qkv, const T* lse, const T* o,
                         const T* z, const T* wqkv, const T* wproj, T gamma, int N, int C, int P, int heads) {
   const int d = C / heads;
-  const HeadScratch<T> head_ws(ws.head, d, P);
   const long CP = long(C) * P;
   for (int n = 0; n < N; ++n) {
     const T* dyn = dy + n * CP;
@@ -106,8 +133,8 @@ void attention_backward(T* dx, T* dwqkv, T* dbqkv, T* dwproj, T* dbproj, T* dgam
       const T* K = qkvn + long(C + j * d) * P;
       const T* V = qkvn + long(2 * C + j * d) * P;
       T* dq = ws.dqkv + long(j) * d * P;
-      attention_head_backward(dq, dq + CP, dq + 2 * CP, Q, K, V, on + long(j) * d * P, ws.dO + long(j) * d * P, P,
-                              lse + (long(n) * heads + j) * P, mn, d, P, head_ws);
+      head_backward(dq, dq + CP, dq + 2 * CP, Q, K, V, on + long(j) * d * P, ws.dO + long(j) * d * P, P,
+                    lse + (long(n) * heads + j) * P, mn, d, P, ws.head);
     }
     accumulate_row_sums(dbqkv, ws.dqkv, 3 * C, P);
     gemm(false, true, 3 * C, C, P, T(1), ws.dqkv, P, xn, P, T(1), dwqkv, C);
