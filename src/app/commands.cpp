@@ -1,4 +1,6 @@
 #include "app/commands.hpp"
+#include "app/predict_command.hpp"
+#include "app/prepare_command.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +13,6 @@
 #include "core/error.hpp"
 #include "comm/agree.hpp"
 #include "io/hdf5_file.hpp"
-#include "prepare/prepare.hpp"
 #include "train/evaluate.hpp"
 #include "train/model_data.hpp"
 #include "train/trainer.hpp"
@@ -235,28 +236,8 @@ void add_commands(CLI::App& app, comm::Comm& comm) {
   eval_cmd->add_option("--batch", eargs->batch, "samples per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   eval_cmd->callback([eargs, &comm] { run_eval(*eargs, comm); });
 
-  auto pargs = std::make_shared<prepare::PrepareOptions>();
-  auto* prepare_cmd = app.add_subcommand(
-      "prepare", "Build a data set of the text or speech applications from Debian packages (one process).");
-  prepare_cmd->add_option("dataset", pargs->dataset, std::string("which: ") + prepare::kPreparableDatasets)->required();
-  prepare_cmd->add_option("--out", pargs->out_dir, "directory for train.h5, test.h5 (and the digits test sets)")->required();
-  prepare_cmd->add_flag("--force", pargs->force, "rebuild even when the files are up to date");
-  prepare_cmd->add_option("--seq-len", pargs->seq_len, "text: token ids per sample (default wn26 40, fort14 64)")
-      ->check(CLI::Range(1, 4096));
-  prepare_cmd->add_option("--min-count", pargs->min_count, "text: keep tokens seen this often in train (default wn26 3, fort14 2)")
-      ->check(CLI::Range(1, 1 << 30));
-  prepare_cmd->add_option("--oov-suffix", pargs->oov_suffix,
-                          "text: a rare word becomes its last N bytes' token, 0 = one unknown id (default wn26 3, fort14 0)")
-      ->check(CLI::Range(0, 16));
-  prepare_cmd->add_option("--seed", pargs->seed, "digits: seed of the synthesis and augmentation")->capture_default_str();
-  prepare_cmd->add_option("--clips-per-class", pargs->clips_per_class, "digits: augmented training clips per digit")
-      ->check(CLI::Range(1L, 1L << 24));
-  prepare_cmd->footer("Writes the HDF5 data set format of docs/data.md; a second run with the same options does nothing.\n"
-                      "  manet prepare wn26 --out data/wn26 && manet train --config configs/wn26.yaml");
-  prepare_cmd->callback([pargs, &comm] {
-    check(comm.size() == 1, "manet prepare runs as one process (not under mpirun)", ErrorKind::usage);
-    prepare::run_prepare(*pargs);
-  });
+  add_prepare_command(app, comm);
+  add_predict_command(app, comm);
 
   auto iargs = std::make_shared<InspectArgs>();
   auto* inspect_cmd = app.add_subcommand("inspect", "Show what a checkpoint holds (verifies every checksum).");

@@ -99,7 +99,7 @@ void train(Config config, comm::Comm& comm) {
     trained->sync_to_host();
     comm::agree(comm, [&] {
       if (!lead) return;
-      save_checkpoint(path, make_checkpoint(cfg, at, model, optimizer), model.params());
+      save_checkpoint(path, make_checkpoint(cfg, at, model, optimizer, t.train_data.preprocess), model.params());
       const auto old = list_checkpoints(cfg.checkpoint.dir);  // older ones go once the new one is durable
       for (std::size_t i = std::size_t(cfg.checkpoint.keep_last); cfg.checkpoint.keep_last > 0 && i < old.size(); ++i)
         std::filesystem::remove(old[i]);

@@ -7,7 +7,7 @@
 
 struct kiss_fftr_state;
 
-namespace manet::prepare {
+namespace manet::media {
 
 struct LogMelConfig {
   int sample_rate = 16000, window = 400, hop = 160, fft = 512, bands = 40;
@@ -46,4 +46,4 @@ class LogMel {
   std::vector<double> centres_mel_;
 };
 
-}  // namespace manet::prepare
+}  // namespace manet::media

@@ -1,4 +1,4 @@
-#include "prepare/speech/log_mel.hpp"
+#include "media/log_mel.hpp"
 
 #include <kiss_fftr.h>
 
@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 
-namespace manet::prepare {
+namespace manet::media {
 
 double hz_to_mel(double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); }
 double mel_to_hz(double mel) { return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0); }
@@ -67,4 +67,4 @@ std::vector<float> LogMel::compute(const float* audio, long samples) const {
   return mel;
 }
 
-}  // namespace manet::prepare
+}  // namespace manet::media
