@@ -12,6 +12,7 @@ namespace manet::media {
 struct LogMelConfig {
   int sample_rate = 16000, window = 400, hop = 160, fft = 512, bands = 40;
   double f_min = 20, f_max = 8000, floor = 1e-6;
+  bool operator==(const LogMelConfig&) const = default;
 };
 
 double hz_to_mel(double hz);

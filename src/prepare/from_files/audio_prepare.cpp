@@ -74,6 +74,7 @@ void prepare_audio(const PrepareOptions& o) {
           ErrorKind::usage);
   const SplitIndices split = stratified_split(all.labels, classes, o.val_fraction, o.test_fraction, o.seed);
   all.preprocess.input = "audio";
+  all.preprocess.source = o.from;
   all.preprocess.classes = classes;
   all.preprocess.audio = config;
 

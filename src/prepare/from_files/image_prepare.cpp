@@ -151,6 +151,7 @@ void prepare_images(const PrepareOptions& o) {
 
   Preprocess& p = all.preprocess;
   p.input = "image";
+  p.source = o.from;
   p.classes = classes;
   p.image = {target.height, target.width, target.channels, {}, {}};
   const char* stats = "of the training split";

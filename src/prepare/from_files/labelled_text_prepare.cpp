@@ -189,6 +189,7 @@ void prepare_labelled_text(const PrepareOptions& o) {
   }
   Preprocess& p = all.preprocess;
   p.input = "text";
+  p.source = o.from;
   p.classes = classes;
   p.text = {vocab.serialize(), seq_len, like.empty() ? min_count : like.text.min_count,
             like.empty() ? oov_suffix : like.text.oov_suffix};
