@@ -11,6 +11,7 @@
 #include "checkpoint/checkpoint.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "data/preprocess.hpp"
 #include "comm/agree.hpp"
 #include "io/hdf5_file.hpp"
 #include "train/evaluate.hpp"
@@ -128,6 +129,14 @@ int run_inspect(const InspectArgs& a) {
                 "                rng: %s\n",
                 attr("/state", "global_batch").c_str(), steps,
                 steps > 0 ? f.attr_double("/state", "epoch_loss_sum") / double(steps) : 0.0, attr("/state", "rng").c_str());
+  }
+  if (f.exists(kPreprocessGroup)) {  // what `manet predict` reads (docs/checkpoint.md)
+    try {
+      const Preprocess p = read_preprocess(f, kPreprocessGroup);
+      std::printf("preprocess      %s (from %s)\n", p.describe().c_str(), p.source.c_str());
+    } catch (const Error& e) {
+      std::printf("preprocess      UNREADABLE: %s\n", e.what());
+    }
   }
   std::vector<std::string> slots;
   if (f.exists("/optimizer")) {

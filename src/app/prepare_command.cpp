@@ -1,5 +1,6 @@
 #include "app/prepare_command.hpp"
 
+#include <cstdio>
 #include <memory>
 #include <string>
 

@@ -2,7 +2,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "core/error.hpp"
 #include "data/hdf5_dataset.hpp"
