@@ -63,7 +63,8 @@ std::string unquote(const std::string& field) {
 // label<TAB>text (.tsv) or label,text (.csv), one sample per line, no header line.
 std::vector<NamedText> read_table(const std::string& path, BadFiles& bad) {
   const bool csv = std::filesystem::path(path).extension() == ".csv";
-  const std::string content = read_whole(path);
+  std::string content = read_whole(path);
+  if (content.rfind("\xEF\xBB\xBF", 0) == 0) content.erase(0, 3);  // a UTF-8 byte order mark (spreadsheet exports)
   std::vector<NamedText> out;
   std::istringstream lines(content);
   std::string line;
