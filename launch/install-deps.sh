@@ -16,13 +16,14 @@ packages=(
   libyaml-cpp-dev libcli11-dev         # configs, command line
   libopenblas-dev zlib1g-dev           # GEMM, gzipped IDX files
   libespeak-ng-dev libkissfft-dev      # speech synthesis, FFT (manet prepare digits)
+  libpng-dev libjpeg-dev libsndfile1-dev  # your own images and sound files (manet prepare images|audio, predict)
+  nlohmann-json3-dev                   # JSON: manet predict --json, and parsing it in tests
   # Runtime data and the programs `manet prepare` runs
   dataset-fashion-mnist                # the default data set
   wordnet-base fortunes                # text data sets (manet prepare wn26|fort14)
   espeak-ng flite sox                  # speech (manet prepare digits)
   # Tests
   libgtest-dev                         # GoogleTest
-  nlohmann-json3-dev                   # JSON parsing (tests/train/test_timeline.cpp)
   python3-h5py python3-numpy python3-torch  # reference values computed in Python
 )
 

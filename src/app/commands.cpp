@@ -1,4 +1,6 @@
 #include "app/commands.hpp"
+#include "app/predict_command.hpp"
+#include "app/prepare_command.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -12,9 +14,9 @@
 #include "checkpoint/checkpoint.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "data/preprocess.hpp"
 #include "comm/agree.hpp"
 #include "io/hdf5_file.hpp"
-#include "prepare/prepare.hpp"
 #include "train/evaluate.hpp"
 #include "train/model_data.hpp"
 #include "train/trainer.hpp"
@@ -134,6 +136,14 @@ int run_inspect(const InspectArgs& a) {
                 attr("/state", "global_batch").c_str(), steps,
                 steps > 0 ? f.attr_double("/state", "epoch_loss_sum") / double(steps) : 0.0, attr("/state", "rng").c_str());
   }
+  if (f.exists(kPreprocessGroup)) {  // what `manet predict` reads (docs/checkpoint.md)
+    try {
+      const Preprocess p = read_preprocess(f, kPreprocessGroup);
+      std::printf("preprocess      %s (from %s)\n", p.describe().c_str(), p.source.c_str());
+    } catch (const Error& e) {
+      std::printf("preprocess      UNREADABLE: %s\n", e.what());
+    }
+  }
   std::vector<std::string> slots;
   if (f.exists("/optimizer")) {
     std::printf("optimizer       %s, step %s |", attr("/optimizer", "type").c_str(), attr("/optimizer", "step").c_str());
@@ -245,31 +255,8 @@ void add_commands(CLI::App& app, comm::Comm& comm) {
     run_eval(*eargs, comm);
   });
 
-  auto pargs = std::make_shared<prepare::PrepareOptions>();
-  auto* prepare_cmd = app.add_subcommand(
-      "prepare", "Build a data set of the text or speech applications from Debian packages (one process).");
-  prepare_cmd->add_option("dataset", pargs->dataset, std::string("which: ") + prepare::kPreparableDatasets)->required();
-  prepare_cmd->add_option("--out", pargs->out_dir, "directory for train.h5, test.h5 (and the digits test sets)")->required();
-  prepare_cmd->add_flag("--force", pargs->force, "rebuild even when the files are up to date");
-  prepare_cmd->add_option("--seq-len", pargs->seq_len, "text: token ids per sample (default wn26 40, fort14 64)")
-      ->check(CLI::Range(1, 4096));
-  prepare_cmd->add_option("--min-count", pargs->min_count, "text: keep tokens seen this often in train (default wn26 3, fort14 2)")
-      ->check(CLI::Range(1, 1 << 30));
-  prepare_cmd->add_option("--oov-suffix", pargs->oov_suffix,
-                          "text: a rare word becomes its last N bytes' token, 0 = one unknown id (default wn26 3, fort14 0)")
-      ->check(CLI::Range(0, 16));
-  prepare_cmd->add_option("--seed", pargs->seed, "digits: seed of the synthesis and augmentation")->capture_default_str();
-  prepare_cmd->add_option("--clips-per-class", pargs->clips_per_class, "digits: augmented training clips per digit")
-      ->check(CLI::Range(1L, 1L << 24));
-  prepare_cmd->footer("Writes the HDF5 data set format of docs/data.md; a second run with the same options does nothing.\n"
-                      "  manet prepare wn26 --out data/wn26 && manet train --config configs/wn26.yaml");
-  prepare_cmd->callback([pargs, &comm] {
-    comm::agree_on_command(comm, "prepare");
-    if (comm.size() > 1)
-      throw CollectiveError("manet prepare runs as one process: start it without mpirun", ErrorKind::usage,
-                            comm.rank() == 0);
-    prepare::run_prepare(*pargs);
-  });
+  add_prepare_command(app, comm);
+  add_predict_command(app, comm);
 
   auto iargs = std::make_shared<InspectArgs>();
   auto* inspect_cmd = app.add_subcommand("inspect", "Show what a checkpoint holds (verifies every checksum).");

@@ -107,6 +107,8 @@ void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& 
     if (!group.empty() && f.exists(group)) f.set_attr(group, name, value);
   });
 
+  if (!c.preprocess.empty()) write_preprocess(f, kPreprocessGroup, c.preprocess);
+
   const std::vector<EpochRecord>& history = c.position.history;
   if (!history.empty()) {
     std::vector<float> rows;
@@ -265,6 +267,7 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
     }
   }
   c.position.optimizer_has_state = !c.slots.empty();
+  if (f.exists(kPreprocessGroup)) c.preprocess = read_preprocess(f, kPreprocessGroup);
   if (f.exists("/metrics")) {
     const std::vector<float> rows = f.read_float("/metrics");
     ++c.datasets;

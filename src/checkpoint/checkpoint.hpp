@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "checkpoint/run_position.hpp"
+#include "data/preprocess.hpp"
 #include "model/param_table.hpp"
 
 namespace manet {
@@ -20,6 +21,10 @@ struct CheckpointContents {
   std::string optimizer_type;
   std::vector<std::pair<std::string, double>> optimizer_hyper;
   std::vector<std::pair<std::string, std::vector<float>>> slots;  // flat, canonical order
+  // /preprocess (optional; empty: not written): class names and how raw inputs become the
+  // model's, copied from the training data (data/preprocess.hpp). Checkpoints written
+  // before it existed lack it; eval and resume do not need it, `manet predict` does.
+  Preprocess preprocess;
 
   // Read, not written: the datasets (and "/config" without its crc32) that carry no
   // checksum, so their values could not be verified: files written by other tools.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/shape.hpp"
+#include "data/preprocess.hpp"
 
 namespace manet {
 
@@ -24,6 +25,9 @@ struct Dataset {
   // Tokens: what token dropout turns id i into, from the vocabulary `manet prepare` stores
   // in the file (a word's ending id, as an unseen word gets); empty: every id becomes 1.
   std::vector<int64_t> unseen_ids;
+  // How raw inputs become these samples and what the labels are called (data/preprocess.hpp);
+  // a checkpoint trained on this data carries it. Empty when the file does not say.
+  Preprocess preprocess;
 
   long size() const { return long(labels.size()); }
   long sample_values() const { return sample_shape.size(); }

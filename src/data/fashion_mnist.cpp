@@ -76,6 +76,10 @@ Dataset load_fashion_mnist(const std::string& split, const std::string& dir, dou
   d.labels.resize(count);
   d.byte_scale = float(1.0 / (255.0 * std)), d.byte_shift = float(mean / std);
   for (long i = 0; i < count; ++i) d.labels[i] = lab[8 + i];
+  d.preprocess.input = "image";
+  d.preprocess.classes = {kFashionMnistClasses, kFashionMnistClasses + 10};
+  d.preprocess.image = {rows, cols, 1, {mean}, {std}};
+  d.preprocess.source = d.name;
   return d;
 }
 

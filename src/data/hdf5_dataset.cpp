@@ -31,6 +31,43 @@ h5::File open_dataset_file(const std::string& path) {
   }
 }
 
+// What the file says about its preprocessing and classes: its /preprocess group, else what
+// the files of `manet prepare wn26|fort14|digits` carry (/classes, /vocab, /features).
+// `num_classes` 0: not checked against the labels.
+Preprocess preprocess_of(const h5::File& file, bool tokens, const MapShape& s, int num_classes) {
+  const std::string& path = file.path();
+  Preprocess p;
+  if (file.exists(kPreprocessGroup)) {
+    p = read_preprocess(file, kPreprocessGroup);
+    const bool fits = p.input == "image"   ? !tokens && s == MapShape{p.image.channels, p.image.height, p.image.width}
+                      : p.input == "audio" ? !tokens && s == MapShape{1, p.audio.mel.bands, p.audio.frames()}
+                      : p.input == "text"  ? tokens && s.W == p.text.seq_len
+                                           : true;
+    if (!fits)
+      throw Error(path + ": /preprocess describes " + p.describe() + ", but /x holds " +
+                      (tokens ? "token ids [N, " + std::to_string(s.W) + "]"
+                              : "images [N, " + std::to_string(s.C) + ", " + std::to_string(s.H) + ", " +
+                                    std::to_string(s.W) + "]"),
+                  ErrorKind::usage);
+  } else {
+    if (file.exists("/classes")) p.classes = split_lines(file.read_string("/classes"));
+    if (tokens && file.exists("/vocab")) {
+      p.input = "text";
+      p.text.vocab = file.read_string("/vocab");
+      p.text.seq_len = s.W;
+      p.text.oov_suffix = Vocabulary::deserialize(p.text.vocab).suffix_len();
+    } else if (!tokens && file.exists("/features") && s == MapShape{1, p.audio.mel.bands, p.audio.frames()}) {
+      p.input = "audio";  // `prepare digits`: the default features of media/speech_features.hpp
+    }
+  }
+  if (!p.classes.empty() && num_classes > int(p.classes.size()))
+    throw Error(path + ": the file names " + std::to_string(p.classes.size()) + " classes but /y has label " +
+                    std::to_string(num_classes - 1),
+                ErrorKind::usage);
+  p.source = path;
+  return p;
+}
+
 }  // namespace
 
 Dataset load_hdf5_dataset(const std::string& path) {
@@ -97,7 +134,29 @@ Dataset load_hdf5_dataset(const std::string& path) {
   for (std::size_t i = 0; i < d.images.size(); ++i)
     if (!std::isfinite(d.images[i]))
       throw refuse("/x", "value of sample " + std::to_string(i / d.sample_values()) + " is not finite");
+  d.preprocess = preprocess_of(file, d.tokens, d.sample_shape, d.num_classes);
   return d;
+}
+
+Preprocess read_preprocess_of(const std::string& path) {
+  const h5::File file = open_dataset_file(path);
+  if (file.has_attr("/", "format")) {  // a checkpoint (docs/checkpoint.md)
+    if (!file.exists(kPreprocessGroup))
+      throw Error(path + " is a checkpoint without /preprocess (written before manet stored its training data's "
+                         "preprocessing): name the data set it was trained on instead",
+                  ErrorKind::usage);
+    Preprocess p = read_preprocess(file, kPreprocessGroup);
+    p.source = path;
+    return p;
+  }
+  if (!file.exists("/x"))
+    throw Error(path + ": neither a checkpoint nor a data set file (no /x, no format attribute)", ErrorKind::usage);
+  const auto dims = file.shape("/x");
+  const bool tokens = file.type_name("/x") == "int64" && dims.size() == 2;
+  const MapShape shape = tokens ? MapShape{1, 1, int(dims[1])}
+                         : dims.size() == 4 ? MapShape{int(dims[1]), int(dims[2]), int(dims[3])}
+                                            : MapShape{};
+  return preprocess_of(file, tokens, shape, 0);
 }
 
 void save_hdf5_dataset(const std::string& path, const Dataset& data) {
@@ -114,6 +173,7 @@ void write_hdf5_dataset(h5::File& file, const Dataset& data) {
     file.write("/x", data.image_bytes.empty() ? data.images.data() : data.image_values().data(),
                {n, hsize_t(data.sample_shape.C), hsize_t(data.sample_shape.H), hsize_t(data.sample_shape.W)}, false);
   file.write("/y", data.labels.data(), {n}, false);
+  if (!data.preprocess.input.empty()) write_preprocess(file, kPreprocessGroup, data.preprocess);
 }
 
 }  // namespace manet

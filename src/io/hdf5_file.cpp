@@ -222,6 +222,9 @@ void File::write(const std::string& dataset, const float* data, const std::vecto
 void File::write(const std::string& dataset, const int64_t* data, const std::vector<hsize_t>& shape, bool checksum) {
   write_any(dataset, H5T_STD_I64LE, data, shape, sizeof(int64_t), checksum);
 }
+void File::write(const std::string& dataset, const double* data, const std::vector<hsize_t>& shape, bool checksum) {
+  write_any(dataset, H5T_IEEE_F64LE, data, shape, sizeof(double), checksum);
+}
 
 namespace {
 // A dataset compressed with a filter this HDF5 does not have (h5py's lzf, blosc, ...) is
@@ -300,6 +303,10 @@ std::vector<float> File::read_float(const std::string& dataset) const {
 
 std::vector<int64_t> File::read_int64(const std::string& dataset) const {
   return read_all<int64_t>(*this, dataset, "int64", H5T_NATIVE_INT64);
+}
+
+std::vector<double> File::read_double(const std::string& dataset) const {
+  return read_all<double>(*this, dataset, "float64", H5T_NATIVE_DOUBLE);
 }
 
 namespace {

@@ -62,10 +62,12 @@ class File {
   // Chunked (one chunk up to 64 MiB), Fletcher-32 checksummed, for checkpoints.
   void write(const std::string& dataset, const float* data, const std::vector<hsize_t>& shape, bool checksum = true);
   void write(const std::string& dataset, const int64_t* data, const std::vector<hsize_t>& shape, bool checksum = true);
+  void write(const std::string& dataset, const double* data, const std::vector<hsize_t>& shape, bool checksum = true);
   // Reads the whole dataset converted to the memory type; the stored type must be
-  // exactly float32 / int64 (no silent conversions). Checksums are verified by HDF5.
+  // exactly float32 / int64 / float64 (no silent conversions). Checksums are verified by HDF5.
   std::vector<float> read_float(const std::string& dataset) const;
   std::vector<int64_t> read_int64(const std::string& dataset) const;
+  std::vector<double> read_double(const std::string& dataset) const;  // stored as float64
   // Reads rows [first, first + count) of the first dimension.
   void read_rows(const std::string& dataset, hid_t mem_type, hsize_t first, hsize_t count, void* out) const;
 

@@ -7,8 +7,9 @@
 namespace manet {
 
 CheckpointContents make_checkpoint(const Config& config, const RunPosition& position, const Model<float>& model,
-                                   Optimizer& optimizer) {
+                                   Optimizer& optimizer, const Preprocess& preprocess) {
   CheckpointContents c;
+  c.preprocess = preprocess;
   c.position = position;
   c.position.optimizer_step = optimizer.steps();
   c.position.optimizer_has_state = optimizer.has_state();

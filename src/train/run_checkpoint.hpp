@@ -11,8 +11,10 @@
 
 namespace manet {
 
+// `preprocess`: the training data's (Dataset::preprocess), so the checkpoint alone is
+// enough to use the model (`manet predict`).
 CheckpointContents make_checkpoint(const Config& config, const RunPosition& position, const Model<float>& model,
-                                   Optimizer& optimizer);
+                                   Optimizer& optimizer, const Preprocess& preprocess = {});
 
 // Continues a run from a checkpoint of this run (resume): weights, optimizer, cursor.
 // Returns a note for the log (e.g. about a changed world size).

@@ -105,7 +105,7 @@ void train(Config config, comm::Comm& comm) {
     trained->sync_to_host();
     comm::agree(comm, [&] {
       if (!lead) return;
-      save_checkpoint(path, make_checkpoint(cfg, at, model, optimizer), model.params());
+      save_checkpoint(path, make_checkpoint(cfg, at, model, optimizer, t.train_data.preprocess), model.params());
       // Older checkpoints of this run go once the new one is durable; never another run's.
       prune_checkpoints(cfg.checkpoint.dir, at.run_id, cfg.checkpoint.keep_last, path);
     });

@@ -8,12 +8,17 @@
 
 namespace manet::prepare {
 
+using media::add_noise;
+using media::place_in_window;
+using media::power;
+using media::resample;
+using media::trim_silence;
+
 namespace {
 
 // Draws of a clip's stream (sub-stream 0); the noise samples use sub-stream 1.
 enum Draw : uint64_t { kVoice, kRate, kPitch, kNoiseSeed, kSpeed, kOffset, kGain, kNoisy, kPink, kSnr };
 
-constexpr float kDynamicRange = 10.0f;  // natural-log units: ~43 dB
 
 double uniform(const RandomStream& s, Draw d, double lo, double hi) { return lo + (hi - lo) * s.uniform(d); }
 
@@ -63,23 +68,6 @@ Audio render_clip(EspeakSynth& synth, const ClipRecipe& r) {
   return window;
 }
 
-Audio centred(const Audio& clip) {
-  return place_in_window(clip, kWindowSamples, std::max(0L, kWindowSamples - long(clip.size())) / 2);
-}
-
-std::vector<float> clip_features(const LogMel& mel, const Audio& window) {
-  std::vector<float> f = mel.compute(window.data(), long(window.size()));
-  // Digital silence (log 1e-6) would sit far below any noise floor: limit the range to
-  // kDynamicRange below the loudest value, so clean and noisy clips look alike there.
-  const float top = *std::max_element(f.begin(), f.end());
-  for (float& v : f) v = std::max(v, top - kDynamicRange);
-  double mean = 0, sq = 0;
-  for (const float v : f) mean += v;
-  mean /= double(f.size());
-  for (const float v : f) sq += (v - mean) * (v - mean);
-  const double sd = std::sqrt(sq / double(f.size())) + 1e-6;
-  for (float& v : f) v = float((v - mean) / sd);
-  return f;
-}
+Audio centred(const Audio& clip) { return media::centre_in_window(clip, kWindowSamples); }
 
 }  // namespace manet::prepare

@@ -2,18 +2,19 @@
 // One spoken-digit clip of SynthDigits-10, as a pure function of (seed, set, index):
 // espeak-ng says the word with a voice drawn for it, then the clip is trimmed,
 // resampled to 16 kHz (with speed perturbation), placed in a 1 s window, scaled and
-// mixed with noise. Then the features: log-mel (40 x 98), normalised per clip.
+// mixed with noise. Then the features: media::clip_features (40 x 98 log-mel, normalised
+// per clip, the default dynamic range).
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "prepare/speech/audio.hpp"
+#include "media/speech_features.hpp"
 #include "prepare/speech/espeak_voice.hpp"
-#include "prepare/speech/log_mel.hpp"
 
 namespace manet::prepare {
 
-constexpr int kSpeechRate = 16000;
+using media::LogMel;
+using media::kSpeechRate;
 constexpr long kWindowSamples = 16000;  // 1 s -> 98 frames
 
 const char* digit_word(int digit);  // "zero".."nine"
@@ -44,12 +45,7 @@ ClipRecipe clip_recipe(uint64_t seed, uint64_t set, long index, const std::vecto
 // kWindowSamples of 16 kHz audio.
 Audio render_clip(EspeakSynth& synth, const ClipRecipe& recipe);
 
-// A 1 s clip from elsewhere (flite) placed in the middle of the window.
+// A clip from elsewhere (flite) in the middle of the 1 s window (media::centre_in_window).
 Audio centred(const Audio& clip);
-
-// (40, 98) log-mel, floored at 10 (natural-log units, ~43 dB) below its largest value,
-// minus its mean, over its standard deviation (gain and level drop out: the model sees
-// shape, not loudness).
-std::vector<float> clip_features(const LogMel& mel, const Audio& window);
 
 }  // namespace manet::prepare

@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "prepare/speech/audio.hpp"
+#include "media/audio.hpp"
 
 namespace manet::prepare {
+
+using media::Audio;
 
 struct EspeakVoice {
   std::string accent;   // "en-us", "en", "en-gb-scotland", ...

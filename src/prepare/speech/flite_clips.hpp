@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "prepare/speech/audio.hpp"
+#include "media/audio.hpp"
 
 namespace manet::prepare {
+
+using media::Audio;
 
 struct FliteClip {
   std::string voice;

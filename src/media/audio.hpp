@@ -8,7 +8,7 @@ namespace manet {
 class RandomStream;
 }
 
-namespace manet::prepare {
+namespace manet::media {
 
 using Audio = std::vector<float>;
 
@@ -33,4 +33,4 @@ double power(const Audio& x);
 // speech itself before it was placed in silence. Draws from `stream`, sub-stream `sub`.
 void add_noise(Audio& x, double speech_power, double snr_db, bool pink, const RandomStream& stream, uint64_t sub);
 
-}  // namespace manet::prepare
+}  // namespace manet::media

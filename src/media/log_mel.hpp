@@ -3,15 +3,17 @@
 // real FFT (kissfft), power spectrum, 40 triangular mel bands (HTK mel scale,
 // m = 2595 log10(1 + f/700)) between 20 and 8000 Hz, log(x + 1e-6).
 // At 16 kHz one second gives 98 frames of 40 values.
+#include <utility>
 #include <vector>
 
 struct kiss_fftr_state;
 
-namespace manet::prepare {
+namespace manet::media {
 
 struct LogMelConfig {
   int sample_rate = 16000, window = 400, hop = 160, fft = 512, bands = 40;
   double f_min = 20, f_max = 8000, floor = 1e-6;
+  bool operator==(const LogMelConfig&) const = default;
 };
 
 double hz_to_mel(double hz);
@@ -43,7 +45,8 @@ class LogMel {
   LogMelConfig config_;
   kiss_fftr_state* fft_ = nullptr;
   std::vector<float> window_, filterbank_;
+  std::vector<std::pair<int, int>> band_bins_;  // (bands): the bins [first, second) with a non-zero weight
   std::vector<double> centres_mel_;
 };
 
-}  // namespace manet::prepare
+}  // namespace manet::media

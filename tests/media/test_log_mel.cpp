@@ -8,10 +8,10 @@
 
 #include "core/rng.hpp"
 
-#include "prepare/speech/audio.hpp"
-#include "prepare/speech/log_mel.hpp"
+#include "media/audio.hpp"
+#include "media/log_mel.hpp"
 
-namespace manet::prepare {
+namespace manet::media {
 namespace {
 
 Audio tone(double hz, int rate, long n, double amplitude = 0.5) {
@@ -114,4 +114,4 @@ TEST(Audio, TrimAndNoiseAtTheAskedSnr) {
 }
 
 }  // namespace
-}  // namespace manet::prepare
+}  // namespace manet::media

@@ -1,11 +1,11 @@
-#include "prepare/speech/audio.hpp"
+#include "media/audio.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/rng.hpp"
 
-namespace manet::prepare {
+namespace manet::media {
 
 namespace {
 
@@ -113,4 +113,4 @@ void add_noise(Audio& x, double speech_power, double snr_db, bool pink, const Ra
   for (std::size_t i = 0; i < x.size(); ++i) x[i] += float(scale * noise[i]);
 }
 
-}  // namespace manet::prepare
+}  // namespace manet::media
