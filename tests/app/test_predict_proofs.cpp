@@ -61,8 +61,8 @@ Evaluated evaluate(const std::string& ckpt, const std::string& data, const std::
                                       " --batch 250 --logits " + logits);
   EXPECT_EQ(e.exit_code, 0) << e.output;
   Evaluated r;
-  std::smatch m;
-  if (std::regex_search(e.output, m, std::regex(R"("accuracy": ([0-9.e-]+))"))) r.accuracy = std::stod(m[1]);
+  // eval --json's last line is one JSON object (docs/cli.md).
+  r.accuracy = nlohmann::json::parse(e.output.substr(e.output.find_last_of('\n', e.output.size() - 2) + 1))["accuracy"];
   const h5::File f = h5::File::open_read(logits);
   const auto dims = f.shape("/logits");
   const std::vector<float> z = f.read_float("/logits");
