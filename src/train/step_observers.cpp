@@ -4,9 +4,13 @@
 #include <cmath>
 #include <limits>
 
+#include "core/float_env.hpp"
+
 namespace manet {
 
 void StepTimer::phase_done(StepPhase phase, Clock::time_point begin, Clock::time_point end, long step) {
+  // Reading MXCSR costs one instruction; a library that turned FTZ/DAZ off mid-run shows.
+  if (phase == StepPhase::optimizer) flushed_every_step_ = flushed_every_step_ && subnormals_flushed();
   if (step <= last_warmup_) return;
   const double s = std::chrono::duration<double>(end - begin).count();
   switch (phase) {

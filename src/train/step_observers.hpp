@@ -22,9 +22,12 @@ class StepTimer final : public StepObserver {
   void phase_done(StepPhase phase, Clock::time_point begin, Clock::time_point end, long step) override;
   StepTimes& times() { return times_; }
   std::vector<double>& comm_waits() { return comm_waits_; }
+  // Whether every step so far (warm-up included) ended with FTZ/DAZ on in this thread.
+  bool subnormals_flushed_every_step() const { return flushed_every_step_; }
 
  private:
   long last_warmup_;
+  bool flushed_every_step_ = true;
   StepTimes times_;
   std::vector<double> comm_waits_;
 };
