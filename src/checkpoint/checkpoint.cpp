@@ -44,6 +44,8 @@ std::vector<std::string> list_checkpoints(const std::string& dir) {
 
 namespace {
 
+constexpr const char* kMetricsColumns = "epoch, step, train_loss, val_loss, val_accuracy, test_loss, test_accuracy";
+
 std::vector<hsize_t> dims_of(const std::vector<int>& shape) { return {shape.begin(), shape.end()}; }
 
 std::string dims_str(const std::vector<hsize_t>& d) {
@@ -113,10 +115,10 @@ void write_contents(h5::File& f, const CheckpointContents& c, const ParamTable& 
   if (!history.empty()) {
     std::vector<float> rows;
     for (const EpochRecord& r : history)
-      rows.insert(rows.end(), {float(r.epoch), float(r.step), float(r.train_loss), float(r.test_loss),
-                               float(r.test_accuracy)});
-    f.write("/metrics", rows.data(), {hsize_t(history.size()), 5});
-    f.set_attr("/metrics", "columns", std::string("epoch, step, train_loss, test_loss, test_accuracy"));
+      rows.insert(rows.end(), {float(r.epoch), float(r.step), float(r.train_loss), float(r.val_loss),
+                               float(r.val_accuracy), float(r.test_loss), float(r.test_accuracy)});
+    f.write("/metrics", rows.data(), {hsize_t(history.size()), 7});
+    f.set_attr("/metrics", "columns", std::string(kMetricsColumns));
   }
 }
 
@@ -272,8 +274,16 @@ CheckpointContents load_checkpoint(const std::string& path, const ParamTable& ta
     const std::vector<float> rows = f.read_float("/metrics");
     ++c.datasets;
     if (!f.checksummed("/metrics")) c.unchecked.push_back("/metrics");
-    for (std::size_t i = 0; i + 4 < rows.size(); i += 5)
-      c.position.history.push_back({int64_t(rows[i]), int64_t(rows[i + 1]), rows[i + 2], rows[i + 3], rows[i + 4]});
+    // Files from before validation sets have 5 columns: epoch, step, train_loss, test_loss,
+    // test_accuracy.
+    const bool with_val = f.has_attr("/metrics", "columns") && f.attr_string("/metrics", "columns") == kMetricsColumns;
+    const std::size_t width = with_val ? 7 : 5;
+    for (std::size_t i = 0; i + width <= rows.size(); i += width) {
+      EpochRecord r{int64_t(rows[i]), int64_t(rows[i + 1]), rows[i + 2]};
+      if (with_val) r.val_loss = rows[i + 3], r.val_accuracy = rows[i + 4];
+      r.test_loss = rows[i + width - 2], r.test_accuracy = rows[i + width - 1];
+      c.position.history.push_back(r);
+    }
   }
   return c;
 }

@@ -74,10 +74,11 @@ void prepare_run_directory(const std::string& dir) {
                 ErrorKind::usage);
   ::close(fd);
   ::unlink(probe.c_str());
-  // Temporary files of saves that were killed midway (".step-00000123.h5.tmp").
+  // Temporary files of saves that were killed midway (".step-00000123.h5.tmp", ".best.h5.tmp").
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind(".step-", 0) == 0 && name.size() > 7 && name.substr(name.size() - 4) == ".tmp")
+    if ((name.rfind(".step-", 0) == 0 || name == ".best.h5.tmp") && name.size() > 7 &&
+        name.substr(name.size() - 4) == ".tmp")
       fs::remove(entry.path(), ec);
   }
 }

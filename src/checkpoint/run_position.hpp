@@ -4,14 +4,21 @@
 // checkpoint attributes and its broadcast to every rank are made from: a new piece of run
 // state is one member and one line there.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace manet {
 
+constexpr double kNotEvaluated = std::numeric_limits<double>::quiet_NaN();
+
+// One evaluated epoch (or the end of a run that stopped mid-epoch): NaN for a set that
+// was not evaluated then.
 struct EpochRecord {
   int64_t epoch = 0, step = 0;
-  double train_loss = 0, test_loss = 0, test_accuracy = 0;
+  double train_loss = 0;
+  double val_loss = kNotEvaluated, val_accuracy = kNotEvaluated;
+  double test_loss = kNotEvaluated, test_accuracy = kNotEvaluated;
 };
 
 struct RunPosition {
@@ -29,6 +36,14 @@ struct RunPosition {
   // buffer exists once a step made it or a file brought it); a checkpoint says it by
   // holding the slots.
   int64_t optimizer_has_state = 0;
+  // Model selection on the validation set (train/selection.hpp): the best value of
+  // checkpoint.keep_best's metric so far and the step best.h5 holds; early stopping's own
+  // best and the evaluations since it last improved; 1 once early stopping ended the run.
+  double best_value = kNotEvaluated;
+  int64_t best_step = 0;
+  double early_stop_best = kNotEvaluated;
+  int64_t early_stop_waited = 0;
+  int64_t stopped_early = 0;
   // Which run this is: made when a run starts fresh, kept when it resumes. Checkpoints
   // and metrics.jsonl lines carry it, so a run prunes and resumes only its own files.
   std::string run_id;
@@ -54,6 +69,11 @@ struct RunPosition {
     visit("/optimizer", "step", p.optimizer_step);
     visit("", "optimizer_has_state", p.optimizer_has_state);
     visit("/meta", "run_id", p.run_id);
+    visit("/state", "best_value", p.best_value);
+    visit("/state", "best_step", p.best_step);
+    visit("/state", "early_stop_best", p.early_stop_best);
+    visit("/state", "early_stop_waited", p.early_stop_waited);
+    visit("/state", "stopped_early", p.stopped_early);
   }
 
   // The whole position as bytes and back (for the broadcast from rank 0).

@@ -28,7 +28,35 @@ DatasetSpec parse_dataset(const ConfigNode& n) {
   return d;
 }
 
+AugmentSpec parse_augment(const ConfigNode& n, const ModelSpec& model) {
+  n.allow_only({"crop_pad", "pad", "hflip", "erase", "time_shift", "time_masks", "time_mask_width", "freq_masks",
+                "freq_mask_width"});
+  AugmentSpec a;
+  if (!n.defined()) return a;
+  if (model.input != InputKind::image) n.fail("augmentation is for image input (images and log-mel maps)");
+  a.crop_pad = int(n.int_or("crop_pad", 0, 0, 1 << 12));
+  if (n.has("pad"))
+    a.reflect = n.child("pad").to_choice<bool>({{"zero", false}, {"reflect", true}});
+  a.hflip = n.bool_or("hflip", false);
+  a.erase = n.double_or("erase", 0.0, 0.0, 1.0);
+  a.time_shift = int(n.int_or("time_shift", 0, 0, 1 << 16));
+  a.time_masks = int(n.int_or("time_masks", 0, 0, 64));
+  a.time_mask_width = int(n.int_or("time_mask_width", a.time_masks > 0 ? 10 : 0, 0, 1 << 16));
+  a.freq_masks = int(n.int_or("freq_masks", 0, 0, 64));
+  a.freq_mask_width = int(n.int_or("freq_mask_width", a.freq_masks > 0 ? 8 : 0, 0, 1 << 16));
+  return a;
+}
+
+std::string parse_metric(const ConfigNode& n) {
+  return n.to_choice<std::string>(
+      {{"val_accuracy", "val_accuracy"}, {"val_loss", "val_loss"}, {"val_macro_f1", "val_macro_f1"}});
+}
+
 }  // namespace
+
+bool is_selection_metric(const std::string& name) {
+  return name == "val_accuracy" || name == "val_loss" || name == "val_macro_f1";
+}
 
 namespace {
 Config parse_checked(const std::string& yaml, const std::string& name, const std::vector<std::string>& overrides);
@@ -57,9 +85,18 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
     c.device = root.child("device").to_choice<std::string>({{"auto", "auto"}, {"cpu", "cpu"}, {"cuda", "cuda"}});
 
   const ConfigNode data = root.child("data");
-  data.required().allow_only({"train", "test", "normalize"});
+  data.required().allow_only({"train", "val", "test", "normalize"});
   c.data.train = parse_dataset(data.child("train").required());
   if (data.has("test")) c.data.test = parse_dataset(data.child("test"));
+  if (data.has("val")) {
+    const ConfigNode val = data.child("val");
+    if (val.has("fraction")) {
+      val.allow_only({"fraction"});
+      c.data.val_fraction = val.child("fraction").to_double(1e-6, 0.9);
+    } else {
+      c.data.val = parse_dataset(val);
+    }
+  }
   if (data.has("normalize")) {
     const ConfigNode norm = data.child("normalize");
     norm.allow_only({"mean", "std"});
@@ -72,7 +109,8 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
 
   const ConfigNode t = root.child("train");
   t.allow_only({"batch_size", "max_steps", "epochs", "shuffle", "init_from", "label_smoothing", "token_dropout",
-                "grad_clip", "log_every_steps", "eval_batch_size", "timeline", "timeline_steps"});
+                "grad_clip", "augment", "early_stop", "test_every_epoch", "log_every_steps", "eval_batch_size",
+                "timeline", "timeline_steps"});
   c.train.batch_size = t.int_or("batch_size", c.train.batch_size, 1, 1 << 20);
   c.train.max_steps = t.int_or("max_steps", 0, 0, kBig);
   c.train.epochs = t.int_or("epochs", c.train.epochs, 1, 1 << 20);
@@ -83,6 +121,16 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
   if (c.train.token_dropout > 0 && c.model.input != InputKind::tokens)
     t.child("token_dropout").fail("token_dropout needs model.input: tokens");
   c.train.grad_clip = t.double_or("grad_clip", 0.0, 0.0, 1e12);
+  c.train.augment = parse_augment(t.child("augment"), c.model);
+  if (t.has("early_stop")) {
+    const ConfigNode e = t.child("early_stop");
+    e.allow_only({"metric", "patience", "min_delta"});
+    c.train.early_stop.metric = parse_metric(e.child("metric").required());
+    c.train.early_stop.patience = e.int_or("patience", c.train.early_stop.patience, 1, kBig);
+    c.train.early_stop.min_delta = e.double_or("min_delta", 0.0, 0.0, 1e6);
+    if (!c.data.has_val()) e.fail("needs a validation set: data.val (a file, or {fraction: 0.1})");
+  }
+  c.train.test_every_epoch = t.bool_or("test_every_epoch", false);
   c.train.log_every_steps = t.int_or("log_every_steps", c.train.log_every_steps, 1, kBig);
   // Evaluation batches default to the training batch: larger ones only cost memory.
   c.train.eval_batch_size = t.int_or("eval_batch_size", c.train.batch_size, 1, 1 << 20);
@@ -121,13 +169,19 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
   if (s.has("min_lr") && c.schedule.min_lr > opt.lr) s.child("min_lr").fail("must not exceed optimizer.lr");
 
   const ConfigNode k = root.child("checkpoint");
-  k.allow_only({"dir", "every_steps", "every_minutes", "resume", "keep_last", "allow_global_batch_change",
-                "stop_signals"});
+  k.allow_only({"dir", "every_steps", "every_minutes", "resume", "keep_last", "keep_best",
+                "allow_global_batch_change", "stop_signals"});
   c.checkpoint.dir = k.string_or("dir", c.checkpoint.dir);
   if (c.checkpoint.dir.empty()) k.child("dir").fail("must not be empty");
   c.checkpoint.every_steps = k.int_or("every_steps", 0, 0, kBig);
   c.checkpoint.resume = k.string_or("resume", "auto");
   c.checkpoint.keep_last = k.int_or("keep_last", c.checkpoint.keep_last, 0, kBig);
+  if (k.has("keep_best")) {
+    const ConfigNode b = k.child("keep_best");
+    b.allow_only({"metric"});
+    c.checkpoint.keep_best = parse_metric(b.child("metric").required());
+    if (!c.data.has_val()) b.fail("needs a validation set: data.val (a file, or {fraction: 0.1})");
+  }
   c.checkpoint.every_minutes = k.double_or("every_minutes", 0.0, 0.0, 1e6);
   c.checkpoint.allow_global_batch_change = k.bool_or("allow_global_batch_change", false);
   c.checkpoint.stop_signals = {SIGINT, SIGTERM, SIGUSR1};
@@ -153,149 +207,6 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
 
 Config load_config(const std::string& file, const std::vector<std::string>& overrides) {
   return parse_config(read_config_file(file), file, overrides);
-}
-
-namespace {
-
-std::string signal_name(int sig) {
-  switch (sig) {
-    case SIGINT: return "INT";
-    case SIGTERM: return "TERM";
-    case SIGUSR1: return "USR1";
-    case SIGUSR2: return "USR2";
-    case SIGHUP: return "HUP";
-  }
-  return std::to_string(sig);
-}
-
-YAML::Node dataset_yaml(const DatasetSpec& d) {
-  YAML::Node n;
-  n["format"] = d.format;
-  if (d.format == "hdf5")
-    n["path"] = d.path;
-  else
-    n["split"] = d.split;
-  return n;
-}
-
-YAML::Node flow_pair(int a, int b) {
-  YAML::Node n;
-  n.SetStyle(YAML::EmitterStyle::Flow);
-  n.push_back(a);
-  n.push_back(b);
-  return n;
-}
-
-const char* activation_name(cpu::ActivationKind k) {
-  return k == cpu::ActivationKind::relu ? "relu" : k == cpu::ActivationKind::sigmoid ? "sigmoid" : "tanh";
-}
-
-}  // namespace
-
-std::string to_yaml(const Config& c) {
-  YAML::Node root;
-  root["seed"] = c.seed;
-  root["device"] = c.device;
-  YAML::Node m;
-  const ModelSpec& s = c.model;
-  if (s.input == InputKind::image) {
-    m["input"] = "image";
-    m["in_channels"] = s.in_channels;
-    if (s.height > 0) m["image_size"] = flow_pair(s.height, s.width);
-  } else {
-    m["input"] = "tokens";
-    m["vocab_size"] = s.vocab_size;
-    m["embed_dim"] = s.embed_dim;
-    m["seq_len"] = s.seq_len;
-  }
-  for (const BlockSpec& b : s.blocks) {
-    YAML::Node body;
-    body.SetStyle(YAML::EmitterStyle::Flow);
-    if (b.kind == BlockKind::pool_attention) {
-      body["pool"] = b.pool == cpu::PoolKind::max ? "max" : "avg";
-      body["size"] = flow_pair(b.pool_h, b.pool_w);
-      body["heads"] = b.heads;
-    } else {
-      body["channels"] = b.channels;
-      body["kernel"] = flow_pair(b.kernel_h, b.kernel_w);
-      if (b.kind == BlockKind::conv_attention) body["heads"] = b.heads;
-    }
-    YAML::Node block;
-    block[block_kind_name(b.kind)] = body;
-    m["blocks"].push_back(block);
-  }
-  YAML::Node head;
-  head.SetStyle(YAML::EmitterStyle::Flow);
-  YAML::Node hidden(YAML::NodeType::Sequence);
-  for (int h : s.head.hidden) hidden.push_back(h);
-  head["hidden"] = hidden;
-  head["activation"] = activation_name(s.head.activation);
-  head["dropout"] = s.head.dropout;
-  m["head"] = head;
-  m["num_classes"] = s.num_classes;
-  root["model"] = m;
-
-  root["data"]["train"] = dataset_yaml(c.data.train);
-  if (c.data.test.defined()) root["data"]["test"] = dataset_yaml(c.data.test);
-  if (c.model.input == InputKind::image) {  // pixels only: tokens are ids
-    root["data"]["normalize"]["mean"] = c.data.normalize.mean;
-    root["data"]["normalize"]["std"] = c.data.normalize.std;
-  }
-
-  YAML::Node t;
-  t["batch_size"] = c.train.batch_size;
-  t["max_steps"] = c.train.max_steps;
-  t["epochs"] = c.train.epochs;
-  t["shuffle"] = c.train.shuffle;
-  if (!c.train.init_from.empty()) t["init_from"] = c.train.init_from;
-  t["label_smoothing"] = c.train.label_smoothing;
-  if (c.train.token_dropout > 0) t["token_dropout"] = c.train.token_dropout;
-  t["grad_clip"] = c.train.grad_clip;
-  t["log_every_steps"] = c.train.log_every_steps;
-  t["eval_batch_size"] = c.train.eval_batch_size;
-  if (!c.train.timeline.empty()) t["timeline"] = c.train.timeline, t["timeline_steps"] = c.train.timeline_steps;
-  root["train"] = t;
-
-  YAML::Node o;
-  o["type"] = c.optimizer.type;
-  o["lr"] = c.optimizer.lr;
-  if (c.optimizer.type == "sgd") {
-    o["momentum"] = c.optimizer.momentum;
-    o["nesterov"] = c.optimizer.nesterov;
-  } else {
-    YAML::Node betas;
-    betas.SetStyle(YAML::EmitterStyle::Flow);
-    betas.push_back(c.optimizer.beta1);
-    betas.push_back(c.optimizer.beta2);
-    o["betas"] = betas;
-    o["eps"] = c.optimizer.eps;
-  }
-  o["weight_decay"] = c.optimizer.weight_decay;
-  root["optimizer"] = o;
-
-  root["schedule"]["type"] = c.schedule.type;
-  root["schedule"]["warmup_steps"] = c.schedule.warmup_steps;
-  root["schedule"]["min_lr"] = c.schedule.min_lr;
-
-  root["checkpoint"]["dir"] = c.checkpoint.dir;
-  root["checkpoint"]["every_steps"] = c.checkpoint.every_steps;
-  root["checkpoint"]["resume"] = c.checkpoint.resume;
-  root["checkpoint"]["keep_last"] = c.checkpoint.keep_last;
-  root["checkpoint"]["every_minutes"] = c.checkpoint.every_minutes;
-  root["checkpoint"]["allow_global_batch_change"] = c.checkpoint.allow_global_batch_change;
-  YAML::Node signals;
-  signals.SetStyle(YAML::EmitterStyle::Flow);
-  for (int sig : c.checkpoint.stop_signals) signals.push_back(signal_name(sig));
-  root["checkpoint"]["stop_signals"] = signals;
-
-  root["dist"]["bucket_mb"] = c.dist.bucket_mb;
-  root["dist"]["timeout_s"] = c.dist.timeout_s;
-  root["dist"]["check_replicas_every"] = c.dist.check_replicas_every;
-
-  YAML::Emitter out;
-  out.SetDoublePrecision(17);
-  out << root;
-  return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace manet

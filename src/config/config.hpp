@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "data/augment.hpp"
 #include "data/dataset_spec.hpp"
 #include "model/model_spec.hpp"
 #include "optim/optimizer_spec.hpp"
@@ -14,7 +15,23 @@ namespace manet {
 
 struct DataConfig {
   DatasetSpec train, test;  // test optional (no evaluation without it)
+  // Validation: a file (val), or a stratified share of the training set (val_fraction > 0)
+  // that training then never sees (data/val_split.hpp); neither: no validation.
+  DatasetSpec val;
+  double val_fraction = 0;
   Normalization normalize;  // for fashion_mnist pixels
+  bool has_val() const { return val.defined() || val_fraction > 0; }
+};
+
+// Metrics a run can select on, all of the validation set: "val_accuracy", "val_loss",
+// "val_macro_f1" (loss: lower is better).
+bool is_selection_metric(const std::string& name);
+
+// Stop when the metric has not improved by more than min_delta for `patience` epochs.
+struct EarlyStopSpec {
+  std::string metric;  // "" = off
+  long patience = 5;
+  double min_delta = 0;
 };
 
 struct TrainConfig {
@@ -29,6 +46,12 @@ struct TrainConfig {
   // unknown id 1), keyed by (seed, step, global sample, position): regularises rare words.
   double token_dropout = 0.0;
   double grad_clip = 0.0;    // max global gradient norm; 0 = off
+  AugmentSpec augment;       // changes to training samples (data/augment.hpp); none by default
+  EarlyStopSpec early_stop;
+  // The test set is evaluated once, at the end (and with keep_best, on the best model
+  // too); true evaluates it after every epoch as well, for information: nothing is ever
+  // selected on it.
+  bool test_every_epoch = false;
   long log_every_steps = 50;
   long eval_batch_size = 64;  // default: train.batch_size
   std::string timeline;      // Chrome-trace JSON of the first timeline_steps steps; empty = off
@@ -41,6 +64,9 @@ struct CheckpointConfig {
   double every_minutes = 0;    // 0: off; decided on rank 0
   std::string resume = "auto";  // auto | never | PATH
   long keep_last = 3;          // 0: keep all
+  // best.h5 beside the rolling checkpoints: the model with the best value of this metric
+  // (is_selection_metric) so far; "" = off.
+  std::string keep_best;
   // Resuming with another global batch (ranks x batch_size) than the checkpoint's:
   // refused unless true, then the run continues from the same sample position.
   bool allow_global_batch_change = false;

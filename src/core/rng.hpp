@@ -44,7 +44,9 @@ inline uint64_t mix64(uint64_t x) {
 }
 
 // What a random stream is for; part of its key, so streams never overlap.
-enum class RandomPurpose : uint64_t { init = 1, dropout = 2, shuffle = 3, data = 4, token_dropout = 5, split = 6 };
+enum class RandomPurpose : uint64_t {
+  init = 1, dropout = 2, shuffle = 3, data = 4, token_dropout = 5, split = 6, val_split = 7, augment = 8
+};
 
 // One stream: a key derived from (seed, purpose, a, b); element i of the stream is a pure
 // function of i. Draws 4 values per Philox call.

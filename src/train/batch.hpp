@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "data/augment.hpp"
 #include "data/dataset.hpp"
 #include "model/manet_model.hpp"
 
@@ -17,6 +18,11 @@ class BatchBuffer {
   // first_sample + i, position), so it does not depend on how ranks split the batch and
   // repeats exactly on resume.
   void drop_tokens(double p, const std::vector<int64_t>& unseen_ids, uint64_t seed, long step, long first_sample);
+  // The augmentation of training images (data/augment.hpp), keyed by (seed, step,
+  // first_sample + i) for sample i of this buffer.
+  void augment(Augmenter& augmenter, uint64_t seed, long step, long first_sample) {
+    if (!images_.empty()) augmenter.apply(images_.data(), size(), seed, step, first_sample);
+  }
   // Samples [first, first + count) in file order.
   void gather_range(const Dataset& data, long first, long count);
   ModelInput<float> input() const {

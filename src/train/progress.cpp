@@ -63,17 +63,20 @@ void Progress::step_done(long step, long epoch, double loss, double lr, long log
   window_loss_ = 0;
 }
 
-void Progress::eval_done(long step, long epoch, double loss, double accuracy, double macro_f1, long samples,
-                         double seconds) {
+void Progress::eval_done(const std::string& split, long step, long epoch, const EvalResult& r, double seconds,
+                         const std::string& model) {
   if (!enabled_) return;
-  std::printf("eval  step %ld | epoch %ld | test loss %.4f | test accuracy %.4f | macro-F1 %.4f (%ld samples, %.1fs) | "
+  const char* name = split.c_str();
+  std::printf("eval  step %ld | epoch %ld | %s loss %.4f | %s accuracy %.4f | macro-F1 %.4f (%ld samples, %.1fs)%s | "
               "elapsed %s\n",
-              step, epoch, loss, accuracy, macro_f1, samples, seconds, format_duration(elapsed_seconds()).c_str());
+              step, epoch, name, r.loss(), name, r.accuracy(), r.macro_f1(), r.samples, seconds,
+              model.empty() ? "" : (" | " + model + " model").c_str(), format_duration(elapsed_seconds()).c_str());
   std::fflush(stdout);
   if (jsonl_) {
-    record("{\"event\":\"eval\",\"step\":%ld,\"epoch\":%ld,\"loss\":%.6g,\"accuracy\":%.6g,\"samples\":%ld,"
-           "\"macro_f1\":%.6g,\"elapsed_s\":%.1f",
-           step, epoch, loss, accuracy, samples, macro_f1, elapsed_seconds());
+    record("{\"event\":\"eval\",\"split\":\"%s\",%s\"step\":%ld,\"epoch\":%ld,\"loss\":%.6g,\"accuracy\":%.6g,"
+           "\"samples\":%ld,\"macro_f1\":%.6g,\"elapsed_s\":%.1f",
+           name, model.empty() ? "" : ("\"model\":\"" + model + "\",").c_str(), step, epoch, r.loss(), r.accuracy(),
+           r.samples, r.macro_f1(), elapsed_seconds());
   }
 }
 

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <string>
 
+#include "train/evaluate.hpp"
+
 namespace manet {
 
 // Where the time of a step goes, summed over the steps after warm-up. `comm` is this
@@ -17,7 +19,7 @@ struct StepTimes {
   double comm_floor = 0;
   long steps = 0;
   double peak_rss_mb = 0;  // the largest peak resident set over the ranks
-  bool subnormals_flushed = false;  // FTZ/DAZ were on in the thread that ran the steps
+  bool subnormals_flushed = false;  // FTZ/DAZ were on at the end of every step on every rank
   double total() const { return data + forward + backward + comm + optimizer; }
 };
 
@@ -29,7 +31,10 @@ class Progress {
   void start(long step);
   // Called once per step with this step's mean loss.
   void step_done(long step, long epoch, double loss, double lr, long log_every);
-  void eval_done(long step, long epoch, double loss, double accuracy, double macro_f1, long samples, double seconds);
+  // An evaluation of `split` ("val" | "test") after `step`; `model` says which model it was
+  // at the end of a run ("last" | "best"; "" after an epoch).
+  void eval_done(const std::string& split, long step, long epoch, const EvalResult& result, double seconds,
+                 const std::string& model = "");
   void note(const std::string& line);  // a plain line on the terminal
   // A line {"event": NAME, "step": STEP} in metrics.jsonl (e.g. "stopped" by a signal).
   void note_event(const char* name, long step);

@@ -8,6 +8,7 @@
 #include "core/crc32.hpp"
 #include "core/error.hpp"
 #include "comm/agree.hpp"
+#include "data/val_split.hpp"
 #include "train/model_data.hpp"
 #include "train/run_checkpoint.hpp"
 
@@ -42,6 +43,22 @@ void broadcast_start(comm::Comm& comm, Training& t) {
   comm.broadcast_vector(position, 0, "broadcast of the run position");
   t.position = RunPosition::from_bytes(position);
   t.optimizer->restored(t.position.optimizer_step, t.position.optimizer_has_state != 0);
+}
+
+// data.val: {fraction: F}: the validation samples leave the training set.
+void split_validation(const Config& config, Training& t) {
+  const TrainValSplit split = split_off_validation(t.train_data.labels, config.data.val_fraction, config.seed);
+  if (split.val.empty())
+    throw Error(config.source + ": data.val.fraction: " + std::to_string(config.data.val_fraction) +
+                    " leaves no validation sample of " + t.train_data.name + " (every class needs 2 samples or more)",
+                ErrorKind::usage);
+  const std::string name = t.train_data.name;
+  t.val_data = subset(t.train_data, split.val);
+  t.train_data = subset(t.train_data, split.train);
+  char share[64];
+  std::snprintf(share, sizeof share, "%g", config.data.val_fraction);
+  t.val_data.name = name + " (validation share " + share + ")";
+  t.train_data.name = name + " (without the validation share)";
 }
 
 }  // namespace
@@ -107,6 +124,13 @@ void choose_start(const Config& config, std::optional<CheckpointContents>& given
       const bool other_run = id && !id->run_id.empty() && id->run_id != t.position.run_id;
       if (!id || other_run || id->step > t.position.step) aside.push_back(path);
     }
+    // best.h5 must be the model the resumed position names as best (written at best_step
+    // by this run); one of another run or of a later branch would be taken for it.
+    const std::string best = dir + "/best.h5";
+    if (std::filesystem::exists(best)) {
+      const auto id = read_checkpoint_identity(best);
+      if (!id || id->run_id != t.position.run_id || id->step != t.position.best_step) aside.push_back(best);
+    }
     why = "not-part-of-the-resumed-run";
     if (t.position.run_id.empty()) t.position.run_id = new_run_id();  // a file from before run ids
   } else {
@@ -120,8 +144,8 @@ void choose_start(const Config& config, std::optional<CheckpointContents>& given
     }
     t.position.run_id = new_run_id();
     aside = list_checkpoints(dir);  // a fresh run starts in a directory of its own files only
-    const std::string metrics = dir + "/metrics.jsonl";
-    if (std::filesystem::exists(metrics)) aside.push_back(metrics);
+    for (const char* name : {"/metrics.jsonl", "/best.h5"})
+      if (std::filesystem::exists(dir + name)) aside.push_back(dir + name);
     why = config.checkpoint.resume == "never" ? "resume-never" : "earlier-run";
   }
   if (const std::string where = set_aside(dir, aside, why); !where.empty())
@@ -144,11 +168,14 @@ Training set_up_training(Config config, comm::Comm& comm, long global_batch) {
     t.train_data = load_dataset(config.data.train, config.data.normalize);
     fit_model_to_data(config.model, t.train_data, config.source);
     check_every_sample(config.model, t.train_data, config.source);
-    if (config.data.test.defined()) {
-      t.test_data = load_dataset(config.data.test, config.data.normalize);
-      check_data_fits_model(config.model, t.test_data, config.source);
-      check_every_sample(config.model, t.test_data, config.source);
+    check_augment_fits(config.train.augment, t.train_data.sample_shape, config.source);
+    for (auto [spec, data] : {std::pair{&config.data.test, &t.test_data}, std::pair{&config.data.val, &t.val_data}}) {
+      if (!spec->defined()) continue;
+      *data = load_dataset(*spec, config.data.normalize);
+      check_data_fits_model(config.model, *data, config.source);
+      check_every_sample(config.model, *data, config.source);
     }
+    if (config.data.val_fraction > 0) split_validation(config, t);
     check_model_fits_memory(config.model, config.optimizer, config.source);
     t.model = std::make_unique<Model<float>>(config.model);
     t.model->init(config.seed);

@@ -20,6 +20,7 @@ namespace manet {
 struct Training {
   Config config;
   Dataset train_data, test_data;  // test_data empty without data.test
+  Dataset val_data;  // data.val's file, or the share of the training set it names; empty without
   std::unique_ptr<ShardSampler> sampler;
   std::unique_ptr<Model<float>> model;
   std::unique_ptr<Optimizer> optimizer;

@@ -39,6 +39,7 @@ TrainingStep::TrainingStep(comm::Comm& comm, TrainingModel& model, const Dataset
       sampler_(sampler),
       config_(config),
       total_steps_(total_steps),
+      augmenter_(config.train.augment, data),
       batch_(config.train.batch_size),
       global_batch_(config.train.batch_size * comm.size()) {
   const Model<float>& host = model.host();
@@ -64,9 +65,11 @@ StepResult TrainingStep::run(const RunPosition& at, const std::function<bool()>&
   };
 
   // shard: this rank's part of the step's global batch (the order is a function of the
-  // seed and the epoch; dropout and token dropout are keyed by the global sample index)
+  // seed and the epoch; augmentation, token dropout and dropout are keyed by the sample's
+  // position in the global batch)
   sampler_.shard(at.epoch, at.epoch_offset + rank * batch_, batch_, indices_);
   batch_buffer_.gather(data_, indices_);
+  batch_buffer_.augment(augmenter_, config_.seed, at.step, rank * batch_);
   batch_buffer_.drop_tokens(config_.train.token_dropout, data_.unseen_ids, config_.seed, at.step, rank * batch_);
   phase_done(StepPhase::data);
 

@@ -26,6 +26,7 @@
 #include "comm/gradient_buckets.hpp"
 #include "comm/row_sparse_sum.hpp"
 #include "config/config.hpp"
+#include "data/augment.hpp"
 #include "data/dataset.hpp"
 #include "data/sampler.hpp"
 #include "train/batch.hpp"
@@ -83,6 +84,7 @@ class TrainingStep {
   std::unique_ptr<comm::GradientBuckets> buckets_;
   std::optional<comm::RowSparseSum> embed_sum_;
   BatchBuffer batch_buffer_;
+  Augmenter augmenter_;
   std::vector<long> indices_;
   std::vector<StepObserver*> observers_;
 };

@@ -15,6 +15,7 @@
 #include "data/sampler.hpp"
 #include "train/evaluate.hpp"
 #include "train/progress.hpp"
+#include "train/run_evaluation.hpp"
 #include "train/setup.hpp"
 #include "train/step.hpp"
 #include "train/step_observers.hpp"
@@ -67,8 +68,10 @@ void train(Config config, comm::Comm& comm) {
   ShardSampler& sampler = *t.sampler;
   const long total_steps =
       cfg.train.max_steps > 0 ? cfg.train.max_steps : cfg.train.epochs * sampler.steps_per_epoch();
-  if (at.step >= total_steps) {
-    if (lead) std::printf("the run is already finished (step %ld of %ld): nothing to do\n", long(at.step), total_steps);
+  if (at.step >= total_steps || at.stopped_early) {
+    if (lead)
+      std::printf("the run is already finished (step %ld of %ld%s): nothing to do\n", long(at.step), total_steps,
+                  at.stopped_early ? ", stopped early by train.early_stop" : "");
     return;
   }
   TrainingStep step(comm, *trained, t.train_data, sampler, cfg, total_steps);
@@ -82,6 +85,12 @@ void train(Config config, comm::Comm& comm) {
                                 .c_str()
                           : "");
   if (lead && !trained->where().empty()) std::printf("%s\n", trained->where().c_str());
+  if (lead && cfg.data.has_val())
+    std::printf("validation: %ld samples of %s, evaluated after every epoch%s%s\n", t.val_data.size(),
+                t.val_data.name.c_str(),
+                cfg.checkpoint.keep_best.empty() ? "" : ("; best.h5 keeps the best by " + cfg.checkpoint.keep_best).c_str(),
+                cfg.train.early_stop.metric.empty() ? "" : ("; early stop on " + cfg.train.early_stop.metric).c_str());
+  if (lead && cfg.train.augment.any()) std::printf("augmentation: %s\n", cfg.train.augment.describe().c_str());
 
   // What watches the step: timing (after a short warm-up), the timeline, injected faults.
   StepTimer timer(at.step + std::min(5L, (total_steps - at.step) / 4));
@@ -112,33 +121,24 @@ void train(Config config, comm::Comm& comm) {
     last_save = Clock::now();
     return path;
   };
-  // An evaluation that fails must not cost the run its state: the checkpoint of the step
-  // reached is written first, then the error goes on.
-  auto evaluate_epoch = [&] {
-    if (!cfg.data.test.defined() || at.epoch_steps == 0) return;
-    const auto t0 = Clock::now();
-    trained->sync_to_host();  // evaluation runs on the host model (on the CPU, either device)
-    EvalResult r;
-    try {
-      r = evaluate_sharded(comm, model, t.test_data, cfg.train.eval_batch_size);
-    } catch (const Error& e) {
-      if (dynamic_cast<const CollectiveError*>(&e)) throw;  // a rank is gone: no collective save possible
-      const std::string path = save();
-      throw Error(std::string(e.what()) + " (evaluating " + t.test_data.name + " after step " +
-                      std::to_string(at.step) + "; the checkpoint " + path + " was written first)",
-                  e.kind());
-    }
-    progress.eval_done(at.step, at.epoch + 1, r.loss(), r.accuracy(), r.macro_f1(), r.samples, seconds_since(t0));
-    at.history.push_back({at.epoch + 1, at.step, at.epoch_loss_sum / double(at.epoch_steps), r.loss(), r.accuracy()});
+  // best.h5 (checkpoint.keep_best) is written the same way, atomically, never pruned.
+  auto save_as = [&](const std::string& path) {
+    trained->sync_to_host();
+    comm::agree(comm, [&] {
+      if (lead) save_checkpoint(path, make_checkpoint(cfg, at, model, optimizer, t.train_data.preprocess), model.params());
+    });
   };
+  RunEvaluation evaluation(comm, t, *trained, progress, save, save_as);
+  // Returns true when early stopping ends the run after this epoch.
   auto end_epoch = [&] {
-    evaluate_epoch();
+    const bool stop = evaluation.end_of_epoch(at);
     ++at.epoch, at.epoch_offset = 0, at.epoch_loss_sum = 0, at.epoch_steps = 0;
+    return stop;
   };
 
   progress.start(at.step);
   while (at.step < total_steps) {
-    if (!sampler.has_batch_at(at.epoch_offset)) end_epoch();  // resumed with a larger global batch
+    if (!sampler.has_batch_at(at.epoch_offset) && end_epoch()) break;  // resumed with a larger global batch
     comm.set_context("during step", at.step + 1);
     const bool minutes_due = lead && cfg.checkpoint.every_minutes > 0 &&
                              seconds_since(last_save) >= 60 * cfg.checkpoint.every_minutes;
@@ -164,13 +164,14 @@ void train(Config config, comm::Comm& comm) {
       progress.note_event("stopped", at.step);
       return;
     }
-    if (!sampler.has_batch_at(at.epoch_offset)) end_epoch();
+    if (!sampler.has_batch_at(at.epoch_offset) && end_epoch()) break;
     const bool steps_due = cfg.checkpoint.every_steps > 0 && at.step % cfg.checkpoint.every_steps == 0;
     if ((steps_due || r.minutes_due) && at.step < total_steps) save();
   }
   comm.set_context("after the last step");
   timeline.maybe_write(at.step, true);
-  if (at.epoch_steps > 0) evaluate_epoch();  // a run that ends mid-epoch still reports on it
+  if (at.epoch_steps > 0) evaluation.end_of_epoch(at);  // a run that ends mid-epoch still reports on it
+  evaluation.end_of_run(at);
   const std::string final_path = save();
 
   // Where the time went: the smallest wait over the ranks, step by step, is the
@@ -180,8 +181,11 @@ void train(Config config, comm::Comm& comm) {
   comm.all_reduce(waits.data(), long(waits.size()), comm::ReduceOp::min, "all-reduce of step timings");
   for (double w : waits) times.comm_floor += w;
   times.peak_rss_mb = peak_rss_mb();
-  times.subnormals_flushed = subnormals_flushed();  // read in the thread that ran every step
   comm.all_reduce(&times.peak_rss_mb, 1, comm::ReduceOp::max, "all-reduce of peak memory");
+  // True only if every step on every rank ran with subnormals flushed.
+  double flushed = timer.subnormals_flushed_every_step() ? 1.0 : 0.0;
+  comm.all_reduce(&flushed, 1, comm::ReduceOp::min, "all-reduce of the subnormal mode");
+  times.subnormals_flushed = flushed == 1.0;
   progress.summary(times, world);
   progress.note("done: " + std::to_string(at.step) + " steps in " + format_duration(progress.elapsed_seconds()) +
                 "; final checkpoint " + final_path);

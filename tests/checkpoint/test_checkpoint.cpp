@@ -32,7 +32,7 @@ CheckpointContents sample_contents(const Model<float>& model) {
   std::vector<float> m(model.num_params()), v(model.num_params());
   for (long i = 0; i < model.num_params(); ++i) m[i] = 1e-3f * float(i), v[i] = 1e-6f * float(i % 13);
   c.slots = {{"exp_avg", m}, {"exp_avg_sq", v}};
-  c.position.history = {{1, 30, 0.9, 0.8, 0.7}};
+  c.position.history = {{1, 30, 0.9, 0.5, 0.75, 0.8, 0.7}};  // epoch, step, train loss, val loss/acc, test loss/acc
   return c;
 }
 
@@ -71,6 +71,9 @@ TEST(Checkpoint, RoundTripIsBitwise) {
   EXPECT_EQ(back.position.optimizer_step, 42);
   EXPECT_EQ(back.config_yaml, c.config_yaml);
   ASSERT_EQ(back.position.history.size(), 1u);
+  EXPECT_FLOAT_EQ(float(back.position.history[0].val_loss), 0.5f);
+  EXPECT_FLOAT_EQ(float(back.position.history[0].val_accuracy), 0.75f);
+  EXPECT_FLOAT_EQ(float(back.position.history[0].test_loss), 0.8f);
   EXPECT_FLOAT_EQ(float(back.position.history[0].test_accuracy), 0.7f);
 }
 

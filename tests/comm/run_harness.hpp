@@ -83,7 +83,7 @@ inline std::string prepare_run(const std::string& name, bool tokens, long max_st
                                     "data:\n  train: {format: hdf5, path: " + dir + "/data.h5}\n"
                                     "  test: {format: hdf5, path: " + dir + "/data.h5}\n"
                                     "train: {batch_size: 16, max_steps: " + std::to_string(max_steps) +
-                                    ", shuffle: true, log_every_steps: 1, eval_batch_size: 7}\n"
+                                    ", shuffle: true, log_every_steps: 1, eval_batch_size: 7, test_every_epoch: true}\n"
                                     "optimizer: {type: sgd, lr: 0.05, momentum: 0.9}\n"
                                     "checkpoint: {dir: " + dir + "/ckpt, every_steps: 1, keep_last: 0}\n"
                                     "dist: {check_replicas_every: 1, timeout_s: 60}\n" + extra);
@@ -224,10 +224,18 @@ inline void expect_same_state(const CheckpointContents& a, const CheckpointConte
   for (std::size_t i = 0; i < a.slots.size(); ++i) EXPECT_TRUE(a.slots[i].second == b.slots[i].second) << a.slots[i].first;
   EXPECT_EQ(a.position.epoch_loss_sum, b.position.epoch_loss_sum);
   EXPECT_EQ(a.position.epoch_steps, b.position.epoch_steps);
+  // Model selection's state: equal, or both not yet set (NaN).
+  auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
+  EXPECT_PRED2(same, a.position.best_value, b.position.best_value);
+  EXPECT_EQ(a.position.best_step, b.position.best_step);
+  EXPECT_PRED2(same, a.position.early_stop_best, b.position.early_stop_best);
+  EXPECT_EQ(a.position.early_stop_waited, b.position.early_stop_waited);
+  EXPECT_EQ(a.position.stopped_early, b.position.stopped_early);
   ASSERT_EQ(a.position.history.size(), b.position.history.size());
   for (std::size_t i = 0; i < a.position.history.size(); ++i) {
     EXPECT_EQ(a.position.history[i].train_loss, b.position.history[i].train_loss);
-    EXPECT_EQ(a.position.history[i].test_loss, b.position.history[i].test_loss);
+    EXPECT_PRED2(same, a.position.history[i].val_loss, b.position.history[i].val_loss);
+    EXPECT_PRED2(same, a.position.history[i].test_loss, b.position.history[i].test_loss);
   }
 }
 

@@ -54,6 +54,17 @@ inline const std::vector<std::pair<std::vector<std::string>, std::string>>& bad_
       {{"seed=-1"}, "seed: must be in [0, "},
       {{"model.num_classes=1"}, "model.num_classes: must be in [2, "},
       {{"train.batch_size"}, "--set train.batch_size: expected key.path=value"},
+      {{"checkpoint.keep_best={metric: val_accuracy}"}, "checkpoint.keep_best: needs a validation set: data.val"},
+      {{"train.early_stop={metric: val_loss}"}, "train.early_stop: needs a validation set: data.val"},
+      {{"data.val={fraction: 0.1}", "train.early_stop={metric: test_accuracy}"},
+       "train.early_stop.metric: expected one of val_accuracy, val_loss, val_macro_f1, got 'test_accuracy'"},
+      {{"data.val={fraction: 0.1}", "checkpoint.keep_best={metric: val_accuracy, mode: max}"},
+       "checkpoint.keep_best.mode: unknown key"},
+      {{"data.val={fraction: 1.5}"}, "data.val.fraction: must be in [1e-06, 0.9], got 1.5"},
+      {{"data.val={fraction: 0.1, format: hdf5}"}, "data.val.format: unknown key"},
+      {{"train.augment={crop_pad: 2, flip: true}"}, "train.augment.flip: unknown key"},
+      {{"train.augment.pad=mirror"}, "train.augment.pad: expected one of zero, reflect, got 'mirror'"},
+      {{"train.augment.erase=2"}, "train.augment.erase: must be in [0, 1], got 2"},
   };
   return cases;
 }

@@ -61,24 +61,6 @@ SplitIndices stratified_split(const std::vector<int64_t>& labels, const std::vec
   return out;
 }
 
-Dataset subset(const Dataset& data, const std::vector<long>& indices) {
-  Dataset d;
-  d.name = data.name;
-  d.tokens = data.tokens;
-  d.sample_shape = data.sample_shape;
-  d.num_classes = data.num_classes;
-  d.preprocess = data.preprocess;
-  const long w = data.sample_values();
-  for (const long i : indices) {
-    if (data.tokens)
-      d.ids.insert(d.ids.end(), data.ids.begin() + i * w, data.ids.begin() + (i + 1) * w);
-    else
-      d.images.insert(d.images.end(), data.images.begin() + i * w, data.images.begin() + (i + 1) * w);
-    d.labels.push_back(data.labels[std::size_t(i)]);
-  }
-  return d;
-}
-
 std::vector<std::string> split_paths(const PrepareOptions& o) {
   std::vector<std::string> paths = {o.out_dir + "/train.h5"};
   if (o.val_fraction > 0) paths.push_back(o.out_dir + "/val.h5");

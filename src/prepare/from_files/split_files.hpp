@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
+#include "data/val_split.hpp"  // subset
 #include "prepare/prepare.hpp"
 #include "prepare/prepared_file.hpp"
 
@@ -22,9 +23,6 @@ struct SplitIndices {
 // the same files and seed give the same split, whatever the other classes hold.
 SplitIndices stratified_split(const std::vector<int64_t>& labels, const std::vector<std::string>& classes,
                               double val_fraction, double test_fraction, uint64_t seed);
-
-// Samples `indices` of `data`, in that order (preprocess and name carried over).
-Dataset subset(const Dataset& data, const std::vector<long>& indices);
 
 // OUT/train.h5, OUT/val.h5, OUT/test.h5 for the fractions asked (train always).
 std::vector<std::string> split_paths(const PrepareOptions& options);
