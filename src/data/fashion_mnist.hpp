@@ -10,6 +10,11 @@ namespace manet {
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 inline constexpr double kFashionMnistMean = 0.2860, kFashionMnistStd = 0.3530;
 
+// Where `format: fashion_mnist` reads from: $MANET_FASHION_MNIST_DIR when set (a copy of
+// the IDX files on a machine without the Debian package, e.g. the GPU bundle's fixture),
+// else kFashionMnistDir.
+std::string fashion_mnist_dir();
+
 // split: "train" (60,000) or "test" (10,000). Pixels become (x/255 - mean) / std.
 // `limit` > 0 reads only the first `limit` samples. Throws Error naming the file and the
 // package to install when it is missing.
