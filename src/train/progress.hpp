@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <string>
 
+#include "train/step_phases.hpp"
+
 namespace manet {
 
 // Where the time of a step goes, summed over the steps after warm-up. `comm` is this
@@ -17,6 +19,11 @@ struct StepTimes {
   double comm_floor = 0;
   long steps = 0;
   double peak_rss_mb = 0;  // the largest peak resident set over the ranks
+  // On a GPU: the device's time for the same phases (CUDA events) over `device_steps`
+  // steps, and the largest GPU memory manet's buffers held (MiB).
+  DevicePhaseTimes device;
+  long device_steps = 0;
+  double peak_gpu_mb = 0;
   double total() const { return data + forward + backward + comm + optimizer; }
 };
 

@@ -59,8 +59,11 @@ void train(Config config, comm::Comm& comm) {
   if (lead && !t.started_from.empty()) std::printf("%s\n", t.started_from.c_str());
 
   // The step's compute, on the CPU or the GPU; `model` and `optimizer` on the host hold
-  // the state for checkpoints and evaluation once trained->sync_to_host() has run.
-  const std::unique_ptr<TrainingModel> trained = make_training_model(device, model, optimizer);
+  // the state for checkpoints once trained->sync_to_host() has run.
+  const std::unique_ptr<TrainingModel> trained =
+      make_training_model(device, model, optimizer, DeviceOptions{.tf32 = cfg.train.tf32});
+  if (lead && cfg.train.tf32 && device == DeviceKind::cpu)
+    std::fprintf(stderr, "manet: note: train.tf32 is for the GPU; training on the CPU ignores it (FP32 throughout)\n");
   ShardSampler& sampler = *t.sampler;
   const long total_steps =
       cfg.train.max_steps > 0 ? cfg.train.max_steps : cfg.train.epochs * sampler.steps_per_epoch();
@@ -114,10 +117,10 @@ void train(Config config, comm::Comm& comm) {
   auto evaluate_epoch = [&] {
     if (!cfg.data.test.defined() || at.epoch_steps == 0) return;
     const auto t0 = Clock::now();
-    trained->sync_to_host();  // evaluation runs on the host model (on the CPU, either device)
     EvalResult r;
-    try {
-      r = evaluate_sharded(comm, model, t.test_data, cfg.train.eval_batch_size);
+    try {  // where the model trains: no copy of the parameters to the host
+      r = evaluate_sharded(comm, [&](const ModelInput<float>& batch) { return trained->eval_logits(batch); },
+                           model.spec().num_classes, t.test_data, cfg.train.eval_batch_size);
     } catch (const Error& e) {
       if (dynamic_cast<const CollectiveError*>(&e)) throw;  // a rank is gone: no collective save possible
       const std::string path = save();
@@ -176,8 +179,9 @@ void train(Config config, comm::Comm& comm) {
   std::vector<double>& waits = timer.comm_waits();
   comm.all_reduce(waits.data(), long(waits.size()), comm::ReduceOp::min, "all-reduce of step timings");
   for (double w : waits) times.comm_floor += w;
-  times.peak_rss_mb = peak_rss_mb();
-  comm.all_reduce(&times.peak_rss_mb, 1, comm::ReduceOp::max, "all-reduce of peak memory");
+  double peaks[2] = {peak_rss_mb(), trained->peak_device_mb()};
+  comm.all_reduce(peaks, 2, comm::ReduceOp::max, "all-reduce of peak memory");
+  times.peak_rss_mb = peaks[0], times.peak_gpu_mb = peaks[1];
   progress.summary(times, world);
   progress.note("done: " + std::to_string(at.step) + " steps in " + format_duration(progress.elapsed_seconds()) +
                 "; final checkpoint " + final_path);
