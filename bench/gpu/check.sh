@@ -16,6 +16,8 @@
 #              loader and glibc run everything.
 #   start      both binaries start (`manet --version`) with only the bundle's libraries
 #   ----       no usable GPU: stop here (exit 3), unless MANET_CHECK_WITHOUT_GPU=1
+#   probe      one GPU test; with a driver too old for CUDA 13, the toolkit's
+#              forward-compatibility driver (/usr/local/cuda*/compat) is tried
 #   tests      manet_gpu_tests with MANET_CUDA_SYNC=1, gtest XML in $OUT/gpu-tests.xml
 #   sanitizer  compute-sanitizer --tool memcheck on a 2-step spec-example run (skipped,
 #              with a line, when the machine has no compute-sanitizer)
@@ -171,6 +173,34 @@ step start 30 bash -c "${run[*]} $B/bin/manet --version && ${run[*]} $B/bin/mane
 if ((!gpu)) && [[ ${MANET_CHECK_WITHOUT_GPU:-0} != 1 ]]; then
   note "no usable GPU here (nvidia-smi found none): every step before the GPU's passed; stopping"
   finish 3
+fi
+
+# probe: can this build use the GPU? A driver older than the CUDA 13 runtime linked in
+# (nvidia-smi's "CUDA Version") makes cudaGetDeviceCount return 35 and every GPU test skip:
+# then try the toolkit's forward-compatibility driver (cuda-compat, data-centre GPUs).
+probe() {
+  "${run[@]}" "$B/bin/manet_gpu_tests" --gtest_filter=CudaHead.LossSumInTheCpuOrder 2>&1
+}
+if ((gpu)); then
+  probe >"$OUT/probe.log"
+  if ! grep -q "^\[       OK \]" "$OUT/probe.log"; then
+    compat=$(ls -d /usr/local/cuda*/compat 2>/dev/null | head -1)
+    note "probe      the GPU is not usable by this build: $(grep -o 'no usable CUDA device.*' "$OUT/probe.log" | head -1);" \
+         "nvidia-smi: $(grep -o 'CUDA Version: [0-9.]*' "$OUT/gpu.log" | head -1)"
+    if [[ -n $compat && -e $compat/libcuda.so.1 ]]; then
+      LP=$compat:$LP
+      if ((${#run[@]})); then run[2]="$B/glibc:$LP"; else export LD_LIBRARY_PATH=$LP; fi
+      export MANET_BIN="${run[*]} $B/bin/manet"
+      probe >"$OUT/probe-compat.log"
+      grep -q "^\[       OK \]" "$OUT/probe-compat.log" && note "probe      ok with the forward-compatibility driver in $compat" ||
+        { note "probe      FAILED with $compat too (see probe-compat.log)"; finish 1; }
+    else
+      note "probe      FAILED: no /usr/local/cuda*/compat/libcuda.so.1 to try; the driver must support CUDA 13"
+      finish 1
+    fi
+  else
+    note "$(printf '%-10s ok  %s' probe "$(grep -o 'OK \].*' "$OUT/probe.log")")"
+  fi
 fi
 
 # tests: every kernel checked as it runs
