@@ -24,7 +24,7 @@ import torch.multiprocessing as mp
 import torch.nn as nn
 import torch.nn.functional as F
 
-FMNIST = "/usr/share/datasets/fashion-mnist"
+FMNIST = os.environ.get("MANET_FASHION_MNIST_DIR") or "/usr/share/datasets/fashion-mnist"  # as manet reads it
 
 
 def read_idx(path):

@@ -3,7 +3,10 @@
 (the same independent PyTorch definition, imported), eager mode, one process on one CUDA
 device, Fashion-MNIST resident on the GPU, SGD lr 0.05 momentum 0.9.
 
-    /usr/bin/python3 bench/peer_torch_gpu.py --batch 64 --steps 200 --warmup 20
+    /usr/bin/python3 bench/peer_torch_gpu.py --batch 64 --steps 200 --warmup 20 [--split test]
+
+Fashion-MNIST is read from $MANET_FASHION_MNIST_DIR when set, as manet reads it (the
+device check, bench/gpu/check.sh, trains both on the 10,000 test images it carries).
 
 Prints one JSON line: samples/s over the steady-state steps (CUDA-synchronised clock),
 peak GPU memory allocated (MB), final loss. Without a usable GPU it says so and exits 2."""
@@ -25,14 +28,16 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=200, help="timed steps")
     ap.add_argument("--warmup", type=int, default=20, help="untimed steps first")
+    ap.add_argument("--split", choices=["train", "test"], default="train", help="the Fashion-MNIST split to train on")
     args = ap.parse_args()
     if not torch.cuda.is_available():
         print("peer_torch_gpu: no usable CUDA device (torch.cuda.is_available() is False)", file=sys.stderr)
         sys.exit(2)
     dev = torch.device("cuda")
     torch.manual_seed(1)
-    images = read_idx(f"{FMNIST}/train-images-idx3-ubyte.gz").to(dev)
-    labels = read_idx(f"{FMNIST}/train-labels-idx1-ubyte.gz").to(dev)
+    stem = "train" if args.split == "train" else "t10k"
+    images = read_idx(f"{FMNIST}/{stem}-images-idx3-ubyte.gz").to(dev)
+    labels = read_idx(f"{FMNIST}/{stem}-labels-idx1-ubyte.gz").to(dev)
     model = SpecExample().to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(1)).to(dev)

@@ -42,6 +42,15 @@ if(NOT manet_cuda_choice STREQUAL "OFF")
   endif()
 endif()
 
+# The CUDA runtime as a shared library (default) or linked in (bench/gpu/make_bundle.sh:
+# a binary carried to another machine then needs only the driver, cuBLAS and NCCL there).
+option(MANET_CUDART_STATIC "Link the CUDA runtime statically" OFF)
+set(MANET_CUDART CUDA::cudart)
+if(MANET_CUDART_STATIC)
+  set(MANET_CUDART CUDA::cudart_static)
+  set(CMAKE_CUDA_RUNTIME_LIBRARY Static)
+endif()
+
 if(MANET_WITH_CUDA)
   # A100 (sm_80) and H100 (sm_90) at least; override with -DCMAKE_CUDA_ARCHITECTURES=...
   if(NOT CMAKE_CUDA_ARCHITECTURES)

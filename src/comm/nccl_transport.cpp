@@ -1,5 +1,8 @@
 #include "comm/nccl_transport.hpp"
 
+#include <sched.h>
+
+#include <chrono>
 #include <string>
 
 #include "core/error.hpp"
@@ -7,27 +10,34 @@
 
 namespace manet::comm {
 
-void NcclTransport::check(ncclResult_t result, const char* what) const {
-  if (result == ncclSuccess || result == ncclInProgress) return;
+void NcclTransport::check(ncclResult_t result, const std::string& what) {
+  if (result == ncclSuccess) return;
+  if (result == ncclInProgress) return settle(what);
   std::string detail = ncclGetErrorString(result);
   if (nccl_) {
     const char* last = ncclGetLastError(nccl_);
     if (last && *last) detail += ": " + std::string(last);
   }
-  throw Error("rank " + std::to_string(rank_) + ": NCCL error in " + what + ": " + detail);
+  keeper_.abort();  // a failed call leaves the communicator unusable
+  throw Error("NCCL error in " + what + " on " + who_ + ": " + detail);
 }
 
-void NcclTransport::check(cudaError_t result, const char* what) const {
+void NcclTransport::check(cudaError_t result, const std::string& what) const {
   if (result != cudaSuccess)
-    throw Error("rank " + std::to_string(rank_) + ": CUDA error in " + what + ": " + cudaGetErrorString(result));
+    throw Error("CUDA error in " + what + " on " + who_ + ": " + cudaGetErrorString(result));
 }
 
 NcclTransport::NcclTransport(Comm& comm, cudaStream_t compute, int max_in_flight)
-    : rank_(comm.rank()), compute_(compute) {
+    : comm_(comm),
+      who_("rank " + std::to_string(comm.rank()) + " of " + std::to_string(comm.size())),
+      compute_(compute) {
   ncclUniqueId id{};
-  if (rank_ == 0) check(ncclGetUniqueId(&id), "ncclGetUniqueId");
+  if (comm.rank() == 0) check(ncclGetUniqueId(&id), "ncclGetUniqueId");
   comm.broadcast(&id, sizeof id, 0, "broadcast of the NCCL unique id");
-  check(ncclCommInitRank(&nccl_, comm.size(), id, rank_), "ncclCommInitRank");
+  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+  config.blocking = 0;  // every wait on it is ours, bounded by the deadline
+  check(ncclCommInitRankConfig(&nccl_, comm.size(), id, comm.rank(), &config), "ncclCommInitRank");
+  settle("ncclCommInitRank (every rank must reach it)");
   check(cudaStreamCreateWithFlags(&comm_stream_, cudaStreamNonBlocking), "cudaStreamCreate (NCCL stream)");
   ready_.resize(std::size_t(max_in_flight));
   done_.resize(std::size_t(max_in_flight));
@@ -40,11 +50,60 @@ NcclTransport::NcclTransport(Comm& comm, cudaStream_t compute, int max_in_flight
 }
 
 NcclTransport::~NcclTransport() {
+  keeper_.end();  // before the streams and events go: an abort may still touch them
   for (cudaEvent_t e : ready_) cudaEventDestroy(e);
   for (cudaEvent_t e : done_) cudaEventDestroy(e);
   cudaFree(non_finite_);
   if (comm_stream_) cudaStreamDestroy(comm_stream_);
-  if (nccl_) ncclCommDestroy(nccl_);
+}
+
+bool NcclTransport::finished(int ticket) {
+  if (ticket == kSettled) {
+    ncclResult_t state = ncclSuccess;
+    return ncclCommGetAsyncError(nccl_, &state) == ncclSuccess && state == ncclSuccess;
+  }
+  const cudaError_t status = cudaEventQuery(done_[ticket]);
+  if (status == cudaErrorNotReady) return false;
+  check(status, what_[ticket]);
+  return true;
+}
+
+std::string NcclTransport::failure() {
+  if (!nccl_) return "no communicator";
+  ncclResult_t state = ncclSuccess;
+  const ncclResult_t result = ncclCommGetAsyncError(nccl_, &state);
+  if (result != ncclSuccess) return std::string("ncclCommGetAsyncError: ") + ncclGetErrorString(result);
+  if (state == ncclSuccess || state == ncclInProgress) return "";
+  std::string detail = ncclGetErrorString(state);
+  const char* last = ncclGetLastError(nccl_);
+  if (last && *last) detail += ": " + std::string(last);
+  return detail;
+}
+
+void NcclTransport::abort() noexcept {
+  if (nccl_) ncclCommAbort(nccl_);
+  nccl_ = nullptr;
+}
+
+// Finalize flushes what is queued and waits for the peers to do the same; bounded by the
+// deadline, after which the communicator is aborted instead.
+void NcclTransport::close() noexcept {
+  if (!nccl_) return;
+  using clock = std::chrono::steady_clock;
+  const auto deadline =
+      clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(comm_.timeout()));
+  ncclResult_t state = ncclCommFinalize(nccl_);
+  while (state == ncclInProgress && clock::now() < deadline) {
+    if (ncclCommGetAsyncError(nccl_, &state) != ncclSuccess) break;
+    sched_yield();
+  }
+  if (state != ncclSuccess) return abort();
+  ncclCommDestroy(nccl_);
+  nccl_ = nullptr;
+}
+
+void NcclTransport::settle(const std::string& what) {
+  keeper_.poll_until(kSettled, comm_.timeout(), who_, what, comm_.context());
 }
 
 void NcclTransport::begin_step() {
@@ -63,21 +122,17 @@ int NcclTransport::start_sum(float* data, long count, const char* what) {
   check(cudaStreamWaitEvent(comm_stream_, ready_[t], 0), what);
   check(ncclAllReduce(data, data, std::size_t(count), ncclFloat, ncclSum, nccl_, comm_stream_), what);
   check(cudaEventRecord(done_[t], comm_stream_), what);
+  keeper_.started();
   return t;
 }
 
 bool NcclTransport::test(int ticket) {
-  const cudaError_t status = cudaEventQuery(done_[ticket]);
-  if (status == cudaErrorNotReady) return false;
-  check(status, what_[ticket]);
-  return true;
+  keeper_.check(who_, comm_.context());
+  return finished(ticket);
 }
 
 void NcclTransport::wait(int ticket) {
-  check(cudaEventSynchronize(done_[ticket]), what_[ticket]);
-  ncclResult_t async = ncclSuccess;
-  check(ncclCommGetAsyncError(nccl_, &async), what_[ticket]);
-  check(async, what_[ticket]);
+  keeper_.wait(ticket, comm_.timeout(), who_, what_[ticket], comm_.context());
   check(cudaStreamWaitEvent(compute_, done_[ticket], 0), what_[ticket]);  // the optimizer runs after it
 }
 

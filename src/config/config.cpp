@@ -110,7 +110,7 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
   const ConfigNode t = root.child("train");
   t.allow_only({"batch_size", "max_steps", "epochs", "shuffle", "init_from", "label_smoothing", "token_dropout",
                 "grad_clip", "augment", "early_stop", "test_every_epoch", "log_every_steps", "eval_batch_size",
-                "timeline", "timeline_steps"});
+                "timeline", "timeline_steps", "tf32"});
   c.train.batch_size = t.int_or("batch_size", c.train.batch_size, 1, 1 << 20);
   c.train.max_steps = t.int_or("max_steps", 0, 0, kBig);
   c.train.epochs = t.int_or("epochs", c.train.epochs, 1, 1 << 20);
@@ -136,6 +136,7 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
   c.train.eval_batch_size = t.int_or("eval_batch_size", c.train.batch_size, 1, 1 << 20);
   c.train.timeline = t.string_or("timeline", "");
   c.train.timeline_steps = t.int_or("timeline_steps", c.train.timeline_steps, 1, 100000);
+  c.train.tf32 = t.bool_or("tf32", false);
 
   const ConfigNode o = root.child("optimizer");
   OptimizerSpec& opt = c.optimizer;

@@ -56,6 +56,9 @@ struct TrainConfig {
   long eval_batch_size = 64;  // default: train.batch_size
   std::string timeline;      // Chrome-trace JSON of the first timeline_steps steps; empty = off
   long timeline_steps = 20;
+  // GPU only: cuBLAS may run FP32 GEMMs on TF32 tensor cores (10-bit mantissa products:
+  // faster, no longer comparable with the CPU to float tolerance). Strict FP32 by default.
+  bool tf32 = false;
 };
 
 struct CheckpointConfig {

@@ -132,6 +132,7 @@ std::string to_yaml(const Config& c) {
   t["log_every_steps"] = c.train.log_every_steps;
   t["eval_batch_size"] = c.train.eval_batch_size;
   if (!c.train.timeline.empty()) t["timeline"] = c.train.timeline, t["timeline_steps"] = c.train.timeline_steps;
+  if (c.train.tf32) t["tf32"] = true;
   root["train"] = t;
 
   YAML::Node o;

@@ -107,6 +107,19 @@ void use_best_blas_core(char** argv) {
   if (env_set(kKeepVariable) || !blas_core_switchable()) return;
   const std::string current = blas_core(), wanted = blas_core_for(this_cpu());
   if (wanted.empty() || blas_core_level(current) >= cpu_blas_level(this_cpu())) return;
+  // Started as `ld-linux-x86-64.so.2 [options] manet ...` (a bundle carried to an older
+  // system, bench/gpu/check.sh): /proc/self/exe is the loader, and re-executing it would
+  // lose the loader's options. Run on, and say how to get the faster kernels.
+  char exe[4096] = {};
+  if (readlink("/proc/self/exe", exe, sizeof exe - 1) > 0) {
+    const char* base = std::strrchr(exe, '/') ? std::strrchr(exe, '/') + 1 : exe;
+    if (std::strncmp(base, "ld-", 3) == 0 && std::strstr(base, ".so")) {
+      std::fprintf(stderr, "manet: warning: started through the dynamic loader (%s), so it cannot restart itself with "
+                   "OPENBLAS_CORETYPE=%s; running with OpenBLAS's %s kernels (set OPENBLAS_CORETYPE=%s for the "
+                   "faster ones)\n", base, wanted.c_str(), current.c_str(), wanted.c_str());
+      return;
+    }
+  }
   const char* forced = std::getenv("OPENBLAS_CORETYPE");
   const std::string from = current + "|" + (forced && *forced ? "set by OPENBLAS_CORETYPE" : "which OpenBLAS detected");
   setenv(kFromVariable, from.c_str(), 1);

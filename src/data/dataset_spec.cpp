@@ -13,7 +13,7 @@ DatasetSpec parse_dataset_argument(const std::string& text) {
 }
 
 Dataset load_dataset(const DatasetSpec& spec, const Normalization& norm) {
-  if (spec.format == "fashion_mnist") return load_fashion_mnist(spec.split, kFashionMnistDir, norm.mean, norm.std);
+  if (spec.format == "fashion_mnist") return load_fashion_mnist(spec.split, fashion_mnist_dir(), norm.mean, norm.std);
   if (spec.format == "hdf5") return load_hdf5_dataset(spec.path);
   throw Error("unknown data set format '" + spec.format + "' (known: fashion_mnist, hdf5)", ErrorKind::usage);
 }

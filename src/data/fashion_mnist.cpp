@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -25,7 +26,8 @@ std::size_t gzip_size_hint(const std::string& path) {
 std::vector<uint8_t> read_gzip(const std::string& path) {
   if (!std::filesystem::exists(path))
     throw Error(path + ": not found. Fashion-MNIST comes from the Debian package dataset-fashion-mnist: "
-                "apt-get install dataset-fashion-mnist (or run launch/install-deps.sh)");
+                "apt-get install dataset-fashion-mnist (or run launch/install-deps.sh), or set "
+                "MANET_FASHION_MNIST_DIR to a directory holding its IDX files");
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) throw Error(path + ": cannot open");
   std::vector<uint8_t> out;
@@ -46,6 +48,11 @@ uint32_t be32(const std::vector<uint8_t>& b, std::size_t at) {
 }
 
 }  // namespace
+
+std::string fashion_mnist_dir() {
+  const char* dir = std::getenv("MANET_FASHION_MNIST_DIR");
+  return dir && *dir ? dir : kFashionMnistDir;
+}
 
 Dataset load_fashion_mnist(const std::string& split, const std::string& dir, double mean, double std, long limit) {
   if (split != "train" && split != "test")

@@ -55,8 +55,8 @@ const float* CudaModel::forward(const ModelInput<float>& input, const StepContex
     return layers_->forward(embed_->forward(input.tokens, input.N), ctx);
   }
   check(input.images != nullptr, "an image model needs images as input");
-  images_.upload(input.images, std::size_t(input.N) * spec_.input_shape().size(), cx_.stream);
-  return layers_->forward({images_.data(), input.N, spec_.input_shape(), nullptr}, ctx);
+  const float* images = images_.upload(input.images, std::size_t(input.N) * spec_.input_shape().size(), cx_.stream);
+  return layers_->forward({images, input.N, spec_.input_shape(), nullptr}, ctx);
 }
 
 void CudaModel::backward(const float* dlogits, const GradsFinal& grads_final) {

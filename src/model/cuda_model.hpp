@@ -3,8 +3,8 @@
 // memory. It builds the host model's ModelGraph (model/model_graph.hpp) through the CUDA
 // layer factory, so the layers, their order and the flat parameter layout (one pointer,
 // one length, canonical order) are the host's by construction: after an upload the device
-// parameters are bit-for-bit the host's, and checkpoints and evaluation use the host model
-// after a download.
+// parameters are bit-for-bit the host's, and checkpoints use the host model after a
+// download. Inputs are copied in through pinned staging buffers (asynchronous).
 #include <memory>
 #include <vector>
 
@@ -45,7 +45,8 @@ class CudaModel {
   cuda::CudaContext cx_;
   ModelSpec spec_;
   long n_;
-  DeviceBuffer<float> values_, grads_, images_;
+  DeviceBuffer<float> values_, grads_;
+  cuda::StagedUpload<float> images_;
   std::unique_ptr<CudaEmbeddingLayer> embed_;
   std::unique_ptr<LayerStack<float>> layers_;
 };

@@ -10,9 +10,9 @@ namespace {
 class CudaSgd final : public CudaOptimizer {
  public:
   using CudaOptimizer::CudaOptimizer;
-  void step(float* params, const float* grads, double lr) override {
+  void step(float* params, const float* grads, double lr, const int* skip) override {
     float* buffer = slots_.empty() ? nullptr : slots_[0].data();  // no momentum: no buffer, as on the host
-    cuda::sgd_step(params, buffer, grads, n_, sgd_scalars(spec_, lr, !has_state_), stream_);
+    cuda::sgd_step(params, buffer, grads, n_, sgd_scalars(spec_, lr, !has_state_), stream_, skip);
     has_state_ = !slots_.empty();
     ++steps_;
   }
@@ -21,9 +21,10 @@ class CudaSgd final : public CudaOptimizer {
 class CudaAdamW final : public CudaOptimizer {
  public:
   using CudaOptimizer::CudaOptimizer;
-  void step(float* params, const float* grads, double lr) override {
+  void step(float* params, const float* grads, double lr, const int* skip) override {
     ++steps_;
-    cuda::adamw_step(params, slots_[0].data(), slots_[1].data(), grads, n_, adamw_scalars(spec_, lr, steps_), stream_);
+    cuda::adamw_step(params, slots_[0].data(), slots_[1].data(), grads, n_, adamw_scalars(spec_, lr, steps_), stream_,
+                     skip);
   }
 };
 

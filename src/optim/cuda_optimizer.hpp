@@ -22,8 +22,10 @@ class CudaOptimizer {
   static std::unique_ptr<CudaOptimizer> create(Optimizer& host, long num_params, cudaStream_t stream);
   virtual ~CudaOptimizer() = default;
 
-  // One update of the device params (n) from the device grads (n), queued on the stream.
-  virtual void step(float* params, const float* grads, double lr) = 0;
+  // One update of the device params (n) from the device grads (n), queued on the stream;
+  // a no-op on the device when `skip` (device int, may be null) is not 0 then. The step
+  // count advances either way: a skipped step ends the run (train/step.cpp).
+  virtual void step(float* params, const float* grads, double lr, const int* skip = nullptr) = 0;
   void download(Optimizer& host) const;
   int64_t steps() const { return steps_; }
 

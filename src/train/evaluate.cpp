@@ -21,8 +21,25 @@ double EvalResult::macro_f1() const {
   return present ? sum / present : 0.0;
 }
 
+namespace {
+
+BatchLogits host_forward(Model<float>& model) {
+  return [&model](const ModelInput<float>& batch) { return model.forward(batch, StepContext{}); };
+}
+
+}  // namespace
+
 EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first, long count, float* logits_out) {
-  const int K = model.spec().num_classes;
+  return evaluate(host_forward(model), model.spec().num_classes, data, batch, first, count, logits_out);
+}
+
+EvalResult evaluate_sharded(comm::Comm& comm, Model<float>& model, const Dataset& data, long batch,
+                            std::vector<float>* logits) {
+  return evaluate_sharded(comm, host_forward(model), model.spec().num_classes, data, batch, logits);
+}
+
+EvalResult evaluate(const BatchLogits& forward, int K, const Dataset& data, long batch, long first, long count,
+                    float* logits_out) {
   if (count < 0) count = data.size() - first;
   EvalResult r;
   r.classes = K;
@@ -32,7 +49,7 @@ EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long f
   for (long start = first; start < first + count; start += batch) {
     const long n = std::min(batch, first + count - start);
     buffer.gather_range(data, start, n);
-    const float* logits = model.forward(buffer.input(), StepContext{});
+    const float* logits = forward(buffer.input());
     if (logits_out) std::copy_n(logits, n * K, logits_out + start * K);
     loss.forward(logits, buffer.labels(), int(n), 0.0f);
     for (long i = 0; i < n; ++i) {
@@ -48,12 +65,12 @@ EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long f
   return r;
 }
 
-EvalResult evaluate_sharded(comm::Comm& comm, Model<float>& model, const Dataset& data, long batch,
+EvalResult evaluate_sharded(comm::Comm& comm, const BatchLogits& forward, int classes, const Dataset& data, long batch,
                             std::vector<float>* logits) {
   const long n = data.size(), r = comm.rank(), size = comm.size();
   const long first = n * r / size, last = n * (r + 1) / size;
-  if (logits) logits->assign(std::size_t(n) * model.spec().num_classes, 0.0f);
-  EvalResult result = evaluate(model, data, batch, first, last - first, logits ? logits->data() : nullptr);
+  if (logits) logits->assign(std::size_t(n) * classes, 0.0f);
+  EvalResult result = evaluate(forward, classes, data, batch, first, last - first, logits ? logits->data() : nullptr);
   if (size == 1) return result;
   // Each rank wrote its own rows and left the others zero: the sum is every row, exactly.
   if (logits) comm.all_reduce(logits->data(), long(logits->size()), comm::ReduceOp::sum, "all-reduce of the logits");

@@ -1,6 +1,7 @@
 #pragma once
 // Loss and accuracy of a model on a data set: plain cross-entropy (no label smoothing,
 // no dropout), per-class accuracy and the confusion matrix.
+#include <functional>
 #include <vector>
 
 #include "data/dataset.hpp"
@@ -22,14 +23,24 @@ struct EvalResult {
   double macro_f1() const;
 };
 
+// What evaluation runs the model through, wherever it computes: the logits (N, classes)
+// of a batch on the host, in inference mode (no dropout), valid until the next call. The
+// host model's forward, or a GPU model's (TrainingModel::eval_logits).
+using BatchLogits = std::function<const float*(const ModelInput<float>& batch)>;
+
 // Evaluates samples [first, first + count) (all when count < 0) in batches of `batch`.
 // With `logits` (N, classes) for the whole data set, their rows are written there too.
+EvalResult evaluate(const BatchLogits& forward, int classes, const Dataset& data, long batch, long first = 0,
+                    long count = -1, float* logits = nullptr);
+// The same through the host model.
 EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first = 0, long count = -1,
                     float* logits = nullptr);
 
 // The whole data set, sharded: rank r evaluates the r-th contiguous part and the sums
 // are all-reduced, so every rank returns the same result (and, when asked, every
 // sample's logits (N, classes) in data-set order).
+EvalResult evaluate_sharded(comm::Comm& comm, const BatchLogits& forward, int classes, const Dataset& data, long batch,
+                            std::vector<float>* logits = nullptr);
 EvalResult evaluate_sharded(comm::Comm& comm, Model<float>& model, const Dataset& data, long batch,
                             std::vector<float>* logits = nullptr);
 

@@ -14,9 +14,9 @@ FaultPlan FaultPlan::from_env() {
   const char* text = std::getenv("MANET_TEST_FAULT");
   if (!text || !*text) return plan;
   std::cmatch m;
-  if (!std::regex_match(text, m, std::regex(R"((throw|kill|stall|nan|nangrad|diverge|sigterm|sigint|sigusr1):rank=(\d+):step=(\d+))")))
+  if (!std::regex_match(text, m, std::regex(R"((throw|kill|stall|nan|nangrad|diverge|clipsum|sigterm|sigint|sigusr1):rank=(\d+):step=(\d+))")))
     throw Error("MANET_TEST_FAULT=" + std::string(text) + " is not KIND:rank=R:step=S with KIND one of throw, kill, "
-                "stall, nan, nangrad, diverge, sigterm, sigint, sigusr1", ErrorKind::usage);
+                "stall, nan, nangrad, diverge, clipsum, sigterm, sigint, sigusr1", ErrorKind::usage);
   const std::string kind = m[1];
   plan.kind = kind == "throw" ? FaultKind::throw_error
               : kind == "kill" ? FaultKind::kill
@@ -24,6 +24,7 @@ FaultPlan FaultPlan::from_env() {
               : kind == "nan"   ? FaultKind::nan_loss
               : kind == "nangrad" ? FaultKind::nan_gradient
               : kind == "diverge" ? FaultKind::diverge
+              : kind == "clipsum" ? FaultKind::clip_sum
                                   : FaultKind::raise_signal;
   plan.signal = kind == "sigterm" ? SIGTERM : kind == "sigint" ? SIGINT : kind == "sigusr1" ? SIGUSR1 : 0;
   plan.rank = std::stoi(m[2]);

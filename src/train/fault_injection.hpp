@@ -8,6 +8,9 @@
 //   MANET_TEST_FAULT=nan:rank=1:step=3     rank 1's loss of step 3 is NaN
 //   MANET_TEST_FAULT=nangrad:rank=1:step=3 rank 1's gradients of step 3 are NaN
 //   MANET_TEST_FAULT=diverge:rank=1:step=3 rank 1 steps with a slightly different learning rate
+//   MANET_TEST_FAULT=clipsum:rank=1:step=3 rank 1's own sum of squares for clipping is 21 % larger
+//                                          (as a GPU's unordered sum could differ): the ranks must
+//                                          still agree on one clipping factor
 //   MANET_TEST_FAULT=sigterm:rank=1:step=3 rank 1 raises SIGTERM (also sigint, sigusr1)
 //
 // The fault suite drives real failures through the real binary with it; nobody else
@@ -16,7 +19,7 @@
 
 namespace manet {
 
-enum class FaultKind { none, throw_error, kill, stall, nan_loss, nan_gradient, diverge, raise_signal };
+enum class FaultKind { none, throw_error, kill, stall, nan_loss, nan_gradient, diverge, clip_sum, raise_signal };
 
 struct FaultPlan {
   FaultKind kind = FaultKind::none;

@@ -116,14 +116,29 @@ void Progress::summary(const StepTimes& t, int world_size) {
     std::printf("communication: %.2f ms/step (%.2f %%) left exposed for the last rank to arrive; rank 0 waited "
                 "%.2f ms more for slower ranks\n",
                 ms(t.comm_floor), 100.0 * t.comm_floor / t.total(), ms(t.comm - t.comm_floor));
+  // On a GPU the host's phases above are mostly queuing; the device's own clock splits the step.
+  const DevicePhaseTimes& d = t.device;
+  auto device_ms = [&](double s) { return 1e3 * s / double(t.device_steps); };
+  if (t.device_steps > 0)
+    std::printf("GPU time per step (CUDA events): forward %.2f ms, backward %.2f, waiting for NCCL %.2f, update %.2f "
+                "(%.1f %% of the step busy) | peak GPU memory %.1f MB (manet's buffers)\n",
+                device_ms(d.forward), device_ms(d.backward), device_ms(d.comm), device_ms(d.optimizer),
+                100.0 * device_ms(d.total()) / (1e3 * step), t.peak_gpu_mb);
   std::fflush(stdout);
   if (jsonl_) {
+    char device[256] = "";
+    if (t.device_steps > 0)
+      std::snprintf(device, sizeof device,
+                    ",\"gpu_forward_ms\":%.4f,\"gpu_backward_ms\":%.4f,\"gpu_comm_ms\":%.4f,\"gpu_optimizer_ms\":%.4f,"
+                    "\"peak_gpu_mb\":%.1f",
+                    device_ms(d.forward), device_ms(d.backward), device_ms(d.comm), device_ms(d.optimizer),
+                    t.peak_gpu_mb);
     record("{\"event\":\"summary\",\"samples_per_s\":%.2f,\"steps\":%ld,\"world_size\":%d,\"step_ms\":%.4f,"
                  "\"data_ms\":%.4f,\"forward_ms\":%.4f,\"backward_ms\":%.4f,\"comm_ms\":%.4f,\"comm_floor_ms\":%.4f,\"optimizer_ms\":%.4f,"
-                 "\"peak_rss_mb\":%.1f,\"subnormals_flushed\":%s",
+                 "\"peak_rss_mb\":%.1f,\"subnormals_flushed\":%s%s",
                  double(global_batch_) / step, t.steps, world_size, 1e3 * step, ms(t.data), ms(t.forward),
                  ms(t.backward), ms(t.comm), ms(t.comm_floor), ms(t.optimizer), t.peak_rss_mb,
-           t.subnormals_flushed ? "true" : "false");
+                 t.subnormals_flushed ? "true" : "false", device);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "train/evaluate.hpp"
+#include "train/step_phases.hpp"
 
 namespace manet {
 
@@ -20,6 +21,11 @@ struct StepTimes {
   long steps = 0;
   double peak_rss_mb = 0;  // the largest peak resident set over the ranks
   bool subnormals_flushed = false;  // FTZ/DAZ were on at the end of every step on every rank
+  // On a GPU: the device's time for the same phases (CUDA events) over `device_steps`
+  // steps, and the largest GPU memory manet's buffers held (MiB).
+  DevicePhaseTimes device;
+  long device_steps = 0;
+  double peak_gpu_mb = 0;
   double total() const { return data + forward + backward + comm + optimizer; }
 };
 

@@ -32,9 +32,10 @@ RunEvaluation::RunEvaluation(comm::Comm& comm, Training& t, TrainingModel& train
     : comm_(comm), t_(t), trained_(trained), progress_(progress), save_(std::move(save)), save_as_(std::move(save_as)) {}
 
 EvalResult RunEvaluation::evaluate_or_save(const Dataset& data, const RunPosition& at) {
-  trained_.sync_to_host();  // evaluation runs on the host model (on the CPU, either device)
-  try {
-    return evaluate_sharded(comm_, *t_.model, data, t_.config.train.eval_batch_size);
+  try {  // where the model trains: no copy of the parameters to the host
+    return evaluate_sharded(
+        comm_, [&](const ModelInput<float>& batch) { return trained_.eval_logits(batch); },
+        t_.model->spec().num_classes, data, t_.config.train.eval_batch_size);
   } catch (const Error& e) {
     if (dynamic_cast<const CollectiveError*>(&e)) throw;  // a rank is gone: no collective save possible
     const std::string path = save_();
@@ -108,7 +109,6 @@ void RunEvaluation::end_of_run(RunPosition& at) {
     if (at.best_step == at.step) {
       results.back() = results.back() + ", which is also " + best;
     } else {
-      trained_.sync_to_host();
       Model<float> model(t_.model->spec());
       bool found = true;
       comm::agree(comm_, [&] {

@@ -78,7 +78,16 @@ DeviceKind choose_device(comm::Comm& comm, const Config& config) {
                               rank_list(differ) + " than on rank 0 (some hosts have a usable GPU, some not): set "
                               "device: cpu or cuda explicitly",
                           ErrorKind::usage, lead);
-  if (device == DeviceKind::cuda) select_cuda_device(comm::local_rank(comm));
+  if (device == DeviceKind::cuda) {
+    const int local = comm::local_rank(comm);
+    GpuClaim claim;
+    comm::agree(comm, [&] { claim = claim_cuda_device(select_cuda_device(local)); });
+    if (comm.size() > 1) {  // refused here, before NCCL would fail with the detail lost
+      const std::string problem = shared_gpu_problem(comm.all_gather_one(claim, "all-gather of the GPUs taken"));
+      if (!problem.empty()) throw CollectiveError(config.source + ": device: " + config.device + ": " + problem,
+                                                  ErrorKind::usage, lead);
+    }
+  }
   return device;
 }
 

@@ -33,7 +33,8 @@ struct Training {
 // Resolves the config's `device` on every rank (device/device.hpp), before any data is
 // read; a usage error or ranks that resolved `auto` differently end the run, printed once.
 // Rank 0 prints the notice when `auto` falls back to the CPU. With cuda, binds each rank
-// to the GPU of its local rank (the training then runs there: train/training_model.hpp).
+// to the GPU of its local rank (the training then runs there: train/training_model.hpp)
+// and refuses ranks that would share a GPU (device/device.hpp: shared_gpu_problem).
 DeviceKind choose_device(comm::Comm& comm, const Config& config);
 
 // Refuses ranks started with different configs (CRC-32 of the resolved YAML), naming them.

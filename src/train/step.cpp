@@ -59,6 +59,7 @@ StepResult TrainingStep::run(const RunPosition& at, const std::function<bool()>&
   tell([&](StepObserver& o) { o.step_begins(step); });
   auto begin = Clock::now();
   auto phase_done = [&](StepPhase phase) {
+    model_.mark(phase);
     const auto end = Clock::now();
     tell([&](StepObserver& o) { o.phase_done(phase, begin, end, step); });
     begin = end;
@@ -73,13 +74,9 @@ StepResult TrainingStep::run(const RunPosition& at, const std::function<bool()>&
   batch_buffer_.drop_tokens(config_.train.token_dropout, data_.unseen_ids, config_.seed, at.step, rank * batch_);
   phase_done(StepPhase::data);
 
-  // forward and the loss; its all-reduce overlaps backward
+  // forward and the loss
   const StepContext ctx{true, config_.seed, at.step, rank * batch_};
-  double local_loss = model_.forward_loss(batch_buffer_, ctx, float(config_.train.label_smoothing));
-  tell([&](StepObserver& o) { o.alter_loss(step, local_loss); });
-  double agreed[3] = {local_loss, stop_here() ? 1.0 : 0.0, minutes_due ? 1.0 : 0.0};
-  const int ticket =
-      comm_.start_all_reduce(agreed, 3, comm::DType::f64, comm::ReduceOp::sum, "all-reduce of the loss");
+  model_.forward_loss(batch_buffer_, ctx, float(config_.train.label_smoothing));
   phase_done(StepPhase::forward);
 
   // backward, each gradient bucket summed over the ranks as soon as it is final
@@ -89,6 +86,12 @@ StepResult TrainingStep::run(const RunPosition& at, const std::function<bool()>&
   model_.backward(scale, [&](long offset) { buckets_->ready_from(offset); });
   phase_done(StepPhase::backward);
 
+  // the loss, with what the ranks must agree on at a step boundary
+  double local_loss = model_.local_loss();
+  tell([&](StepObserver& o) { o.alter_loss(step, local_loss); });
+  double agreed[3] = {local_loss, stop_here() ? 1.0 : 0.0, minutes_due ? 1.0 : 0.0};
+  const int ticket =
+      comm_.start_all_reduce(agreed, 3, comm::DType::f64, comm::ReduceOp::sum, "all-reduce of the loss");
   comm_.wait(ticket);
   buckets_->finish();
   if (embed_sum_) embed_sum_->sum(model_.grads(), *model_.embedding_grad_rows());
@@ -99,23 +102,25 @@ StepResult TrainingStep::run(const RunPosition& at, const std::function<bool()>&
   if (!std::isfinite(loss))
     stop_on_non_finite(comm_, "loss is " + std::to_string(loss), !std::isfinite(local_loss), step,
                        "not finite on rank(s)");
-  if (!model_.grads_finite())
+
+  // clipping and the optimizer step, identical on every rank; skipped by the model when a
+  // summed gradient is not finite
+  double lr = learning_rate(config_.schedule, config_.optimizer.lr, at.step, total_steps_);
+  tell([&](StepObserver& o) { o.alter_learning_rate(step, lr); });
+  // One clipping factor for every replica, whatever order a backend summed in.
+  auto agree_sum_of_squares = [&](double sum_sq) {
+    tell([&](StepObserver& o) { o.alter_sum_of_squares(step, sum_sq); });
+    return comm_.size() > 1 ? comm_.all_reduce_one(sum_sq, comm::ReduceOp::max, "all-reduce of the gradient norm")
+                            : sum_sq;
+  };
+  model_.update(lr, config_.train.grad_clip, agree_sum_of_squares);
+  if (!model_.grads_were_finite())
     stop_on_non_finite(comm_, "gradients are not finite",
                        !buckets_->local_gradients_finite() || (embed_sum_ && !embed_sum_->local_finite()), step,
                        "from rank(s)");
-  if (config_.train.grad_clip > 0) {
-    double sum_sq = model_.gradient_sum_of_squares();
-    // One factor for every replica, whatever order a backend summed in.
-    if (comm_.size() > 1) sum_sq = comm_.all_reduce_one(sum_sq, comm::ReduceOp::max, "all-reduce of the gradient norm");
-    const double factor = clip_factor(sum_sq, config_.train.grad_clip);
-    if (factor < 1.0) model_.scale_gradients(factor);
-  }
-
-  // the optimizer step, identical on every rank
-  double lr = learning_rate(config_.schedule, config_.optimizer.lr, at.step, total_steps_);
-  tell([&](StepObserver& o) { o.alter_learning_rate(step, lr); });
-  model_.optimizer_step(lr);
   phase_done(StepPhase::optimizer);
+  if (const auto device = model_.device_phase_times())
+    tell([&](StepObserver& o) { o.device_phases_done(*device, step); });
   return {loss, lr, agreed[1] > 0, agreed[2] > 0};
 }
 

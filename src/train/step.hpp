@@ -3,13 +3,14 @@
 //
 //   shard      rank r takes its B samples of the step's global batch
 //   forward    the model and the label-smoothed loss (the sum over this rank's samples)
-//   loss       all-reduced, started now and overlapped with backward; it also carries
-//              what the ranks must agree on at a step boundary (a stop signal anywhere,
-//              rank 0's clock for checkpoint.every_minutes)
 //   backward   accumulates gradients scaled by 1 / global batch; each gradient bucket's
 //              all-reduce starts as soon as it is final
+//   loss       all-reduced once backward is queued (on a GPU the host waits for the
+//              forward's loss only then, while the device is busy with backward); it also
+//              carries what the ranks must agree on at a step boundary (a stop signal
+//              anywhere, rank 0's clock for checkpoint.every_minutes)
 //   checks     every rank sees the same summed loss and gradients: a non-finite one
-//              stops all of them before the step
+//              stops all of them before the step (a GPU skips its update on the device)
 //   clip       train.grad_clip, with one factor on every rank
 //   step       the optimizer, with the schedule's learning rate, identical on every rank
 //
@@ -34,8 +35,6 @@
 
 namespace manet {
 
-enum class StepPhase { data, forward, backward, comm, optimizer };
-
 class StepObserver {
  public:
   using Clock = std::chrono::steady_clock;
@@ -43,11 +42,15 @@ class StepObserver {
   // `step` is the 1-based number of the step being taken.
   virtual void step_begins(long step) {}
   virtual void phase_done(StepPhase phase, Clock::time_point begin, Clock::time_point end, long step) {}
+  // On a GPU, after the step: the device's own time for its phases (CUDA events).
+  virtual void device_phases_done(const DevicePhaseTimes& times, long step) {}
   // Test-only: what the fault suite alters on one rank (the loss, the gradients through
   // their scale, the update through the learning rate). Inert otherwise.
   virtual void alter_loss(long step, double& local_loss) {}
   virtual void alter_gradient_scale(long step, float& scale) {}
   virtual void alter_learning_rate(long step, double& lr) {}
+  // ... and this rank's own sum of squares for clipping, before the ranks agree on one.
+  virtual void alter_sum_of_squares(long step, double& sum_sq) {}
 };
 
 struct StepResult {

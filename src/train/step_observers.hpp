@@ -20,6 +20,8 @@ class StepTimer final : public StepObserver {
   // Steps numbered above `last_warmup_step` are counted.
   explicit StepTimer(long last_warmup_step) : last_warmup_(last_warmup_step) {}
   void phase_done(StepPhase phase, Clock::time_point begin, Clock::time_point end, long step) override;
+  // On a GPU: the device's own phase times (CUDA events), summed beside the host's.
+  void device_phases_done(const DevicePhaseTimes& times, long step) override;
   StepTimes& times() { return times_; }
   std::vector<double>& comm_waits() { return comm_waits_; }
   // Whether every step so far (warm-up included) ended with FTZ/DAZ on in this thread.
@@ -56,6 +58,7 @@ class FaultInjector final : public StepObserver {
   void alter_loss(long step, double& loss) override;
   void alter_gradient_scale(long step, float& scale) override;
   void alter_learning_rate(long step, double& lr) override;
+  void alter_sum_of_squares(long step, double& sum_sq) override;
 
  private:
   FaultPlan plan_;

@@ -63,8 +63,11 @@ void train(Config config, comm::Comm& comm) {
   if (lead && !t.started_from.empty()) std::printf("%s\n", t.started_from.c_str());
 
   // The step's compute, on the CPU or the GPU; `model` and `optimizer` on the host hold
-  // the state for checkpoints and evaluation once trained->sync_to_host() has run.
-  const std::unique_ptr<TrainingModel> trained = make_training_model(device, model, optimizer);
+  // the state for checkpoints once trained->sync_to_host() has run.
+  const std::unique_ptr<TrainingModel> trained =
+      make_training_model(device, model, optimizer, DeviceOptions{.tf32 = cfg.train.tf32});
+  if (lead && cfg.train.tf32 && device == DeviceKind::cpu)
+    std::fprintf(stderr, "manet: note: train.tf32 is for the GPU; training on the CPU ignores it (FP32 throughout)\n");
   ShardSampler& sampler = *t.sampler;
   const long total_steps =
       cfg.train.max_steps > 0 ? cfg.train.max_steps : cfg.train.epochs * sampler.steps_per_epoch();
@@ -180,8 +183,9 @@ void train(Config config, comm::Comm& comm) {
   std::vector<double>& waits = timer.comm_waits();
   comm.all_reduce(waits.data(), long(waits.size()), comm::ReduceOp::min, "all-reduce of step timings");
   for (double w : waits) times.comm_floor += w;
-  times.peak_rss_mb = peak_rss_mb();
-  comm.all_reduce(&times.peak_rss_mb, 1, comm::ReduceOp::max, "all-reduce of peak memory");
+  double peaks[2] = {peak_rss_mb(), trained->peak_device_mb()};
+  comm.all_reduce(peaks, 2, comm::ReduceOp::max, "all-reduce of peak memory");
+  times.peak_rss_mb = peaks[0], times.peak_gpu_mb = peaks[1];
   // True only if every step on every rank ran with subnormals flushed.
   double flushed = timer.subnormals_flushed_every_step() ? 1.0 : 0.0;
   comm.all_reduce(&flushed, 1, comm::ReduceOp::min, "all-reduce of the subnormal mode");

@@ -21,6 +21,15 @@ inline std::string manet_binary() {
   return bin ? bin : MANET_BIN_PATH;
 }
 
+#ifdef MANET_SOURCE_DIR
+// The source tree (its fixtures and configs); MANET_SOURCE_DIR in the environment moves it,
+// for test binaries run away from their build (bench/gpu/check.sh).
+inline std::string source_dir() {
+  const char* dir = std::getenv("MANET_SOURCE_DIR");
+  return dir && *dir ? dir : MANET_SOURCE_DIR;
+}
+#endif
+
 // The command prefix that starts `ranks` processes: nothing for one rank, else the
 // project's mpirun wrapper (launch/mpirun.sh). Only in binaries built with MANET_MPIRUN_PATH.
 inline std::string launch_prefix(int ranks) {

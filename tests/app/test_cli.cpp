@@ -80,6 +80,25 @@ TEST(Cli, AWeakBlasCoreIsUpgradedUnlessKept) {
   EXPECT_NE(kept.output.find("kept: MANET_KEEP_BLAS_CORE=1"), std::string::npos) << kept.output;
 }
 
+// Started through the dynamic loader (`ld-linux-x86-64.so.2 manet ...`, as the GPU
+// bundle runs on a system with an older glibc: bench/gpu/check.sh), /proc/self/exe is the
+// loader: restarting it for a better BLAS core would run the loader without its options
+// (it printed its own version, or tried to load a program named `train`). manet runs on
+// with the weaker core and says how to get the better one.
+TEST(Cli, ThroughTheDynamicLoaderItRunsOnInsteadOfRestarting) {
+  const std::string loader = "/lib64/ld-linux-x86-64.so.2";
+  if (!std::filesystem::exists(loader)) GTEST_SKIP() << "no " << loader << " on this system";
+  const CommandResult r = run_command("OPENBLAS_CORETYPE=Prescott " + loader + " " + manet_binary() + " --version");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("manet " MANET_VERSION "\n"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("ld.so"), std::string::npos) << "the loader restarted on its own: " << r.output;
+  EXPECT_NE(r.output.find("manet: warning: started through the dynamic loader (ld-linux-x86-64.so.2), so it cannot "
+                          "restart itself with OPENBLAS_CORETYPE="),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("core Prescott"), std::string::npos) << r.output;
+}
+
 TEST(Cli, BadConfigExitsTwoNamingKeyAndFileAndWritesNothing) {
   const std::string dir = fresh_dir("badcfg");
   const std::string cfg = dir + "/bad.yaml";

@@ -121,7 +121,7 @@ TEST(Config, ResolvedYamlHoldsEveryDocumentedKeyWithItsValue) {
       {"train.batch_size", "5"}, {"train.max_steps", "123"}, {"train.epochs", "4"}, {"train.shuffle", "false"},
       {"train.init_from", "/ck/start.h5"}, {"train.label_smoothing", "0.05"}, {"train.grad_clip", "2.5"},
       {"train.log_every_steps", "7"}, {"train.eval_batch_size", "11"}, {"train.timeline", "/tmp/t.json"},
-      {"train.timeline_steps", "9"},
+      {"train.timeline_steps", "9"}, {"train.tf32", "true"},
       {"optimizer.type", "adamw"}, {"optimizer.lr", "0.004"}, {"optimizer.weight_decay", "0.02"},
       {"optimizer.betas", "[0.85, 0.95]"}, {"optimizer.eps", "1e-06"},
       {"schedule.type", "cosine"}, {"schedule.warmup_steps", "13"}, {"schedule.min_lr", "0.0001"},

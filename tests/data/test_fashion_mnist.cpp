@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "data/dataset_spec.hpp"
 #include "data/fashion_mnist.hpp"
 
 namespace manet {
@@ -37,7 +39,25 @@ TEST(FashionMnist, MissingFilesNameTheDebianPackage) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("apt-get install dataset-fashion-mnist"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("MANET_FASHION_MNIST_DIR"), std::string::npos) << e.what();
   }
+}
+
+// The GPU tests' fixture (tests/gpu/data/fashion-mnist-512) through MANET_FASHION_MNIST_DIR:
+// what a machine without the Debian package reads (the GPU bundle's check does so too).
+TEST(FashionMnist, TheDirectoryCanBeMovedWithAnEnvironmentVariable) {
+  const std::string fixture = std::string(MANET_SOURCE_DIR) + "/tests/gpu/data/fashion-mnist-512";
+  ASSERT_EQ(setenv("MANET_FASHION_MNIST_DIR", fixture.c_str(), 1), 0);
+  const Dataset small = load_dataset({"fashion_mnist", "test", ""}, Normalization{});
+  unsetenv("MANET_FASHION_MNIST_DIR");
+  EXPECT_EQ(fashion_mnist_dir(), kFashionMnistDir);
+  EXPECT_EQ(small.size(), 512);
+  EXPECT_EQ(small.sample_shape, (MapShape{1, 28, 28}));
+  if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "the fixture's content is compared with dataset-fashion-mnist, which is not installed";
+  const Dataset full = load_fashion_mnist("test", kFashionMnistDir, 0.2860, 0.3530, 512);
+  EXPECT_EQ(small.labels, full.labels) << "the fixture is the first 512 test samples";
+  EXPECT_EQ(small.image_bytes, full.image_bytes);
 }
 
 }  // namespace manet

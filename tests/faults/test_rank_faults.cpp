@@ -96,6 +96,19 @@ TEST(Faults, Extra_DivergedReplicasAreCaughtAfterTheStep) {
       << r.output;
 }
 
+// A backend whose own Σg² is not the same on every rank (a GPU summing with atomics in no
+// fixed order) must still clip every replica by the same factor: the ranks agree on the
+// sum before clipping. Here rank 1's sum is 21 % larger at step 2 and every step clips
+// (grad_clip 0.01); the replicas are compared after every step.
+TEST(Faults, Extra_DifferentLocalNormsStillClipEveryReplicaAlike) {
+  const std::string dir = prepare_run("fail_clipsum", false, 4);
+  const TimedResult r =
+      train_run(dir, 2, 8, "--set train.grad_clip=0.01", "MANET_TEST_FAULT=clipsum:rank=1:step=2 ");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("differ from rank 0's"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("done: 4 steps"), std::string::npos) << r.output;
+}
+
 TEST(Faults, S12_ANonFiniteGradientOnOneRankStopsEveryRankBeforeTheStep) {
   const std::string dir = prepare_run("fail_nangrad", false, 50);
   const TimedResult r = train_run(dir, 2, 8, "", "MANET_TEST_FAULT=nangrad:rank=1:step=3 ");

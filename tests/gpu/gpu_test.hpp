@@ -3,6 +3,7 @@
 // and from the GPU, random inputs, and a float-tolerance comparison with the CPU kernels.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -64,6 +65,38 @@ inline void expect_close(const std::vector<float>& gpu, const std::vector<float>
     if (!(diff <= atol + rtol * std::fabs(cpu[i])) && reported++ < 5)
       ADD_FAILURE() << what << "[" << i << "]: gpu " << gpu[i] << " cpu " << cpu[i];
   }
+}
+
+template <class T>
+std::vector<T> cast_to(const std::vector<float>& v) {
+  return std::vector<T>(v.begin(), v.end());
+}
+
+// The largest error of `got` against a double-precision reference, each element's relative
+// to |ref| + rms(ref) (so values near zero in a large array are not held to their own size).
+inline double scaled_error(const std::vector<float>& got, const std::vector<double>& ref) {
+  double sq = 0;
+  for (double r : ref) sq += r * r;
+  const double rms = ref.empty() ? 0 : std::sqrt(sq / double(ref.size()));
+  double worst = 0;
+  for (std::size_t i = 0; i < ref.size() && i < got.size(); ++i) {
+    const double e = std::fabs(double(got[i]) - ref[i]) / (std::fabs(ref[i]) + rms + 1e-30);
+    worst = std::isnan(e) ? INFINITY : std::max(worst, e);
+  }
+  return worst;
+}
+
+// At realistic shapes the GPU and the CPU sum in different orders, so neither is "the"
+// answer: both are compared with the CPU kernel run in double. The GPU must be about as
+// accurate as the CPU's own float kernel (within `factor` of its error, or below `floor`),
+// which holds for any reordering of float sums and fails for any wrong index, mask or scale.
+inline void expect_as_accurate(const std::vector<float>& gpu, const std::vector<float>& cpu,
+                               const std::vector<double>& ref, const std::string& what, double factor = 8,
+                               double floor = 3e-5) {
+  ASSERT_EQ(gpu.size(), ref.size()) << what;
+  const double cpu_error = scaled_error(cpu, ref), gpu_error = scaled_error(gpu, ref);
+  EXPECT_LE(gpu_error, std::max(factor * cpu_error, floor))
+      << what << ": GPU error " << gpu_error << " against the double reference, CPU float error " << cpu_error;
 }
 
 }  // namespace manet::testing

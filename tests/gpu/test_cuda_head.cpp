@@ -10,6 +10,7 @@
 #include "kernels/cuda/elementwise.hpp"
 #include "kernels/cuda/head.hpp"
 #include "kernels/cuda/optimizer.hpp"
+#include "optim/clip.hpp"
 #include "optim/optimizer.hpp"
 
 namespace manet {
@@ -137,9 +138,9 @@ TEST(CudaHead, GradientChecks) {
   double sq = 0;
   for (float v : g) sq += double(v) * v;
   OnDevice<float> gg(g);
-  OnDevice<double> gsq(1);
+  OnDevice<double> gsq(1), gpartials(cuda::kReduceBlocks);
   OnDevice<int> gbad(1);
-  cuda::sum_of_squares(gsq.get(), gg.get(), long(g.size()), nullptr);
+  cuda::sum_of_squares(gsq.get(), gpartials.get(), gg.get(), long(g.size()), nullptr);
   cuda::count_non_finite(gbad.get(), gg.get(), long(g.size()), nullptr);
   EXPECT_NEAR(gsq.host(1)[0], sq, 1e-9 * sq);
   EXPECT_EQ(gbad.host(1)[0], 0);
@@ -147,6 +148,85 @@ TEST(CudaHead, GradientChecks) {
   OnDevice<float> gg2(g);
   cuda::count_non_finite(gbad.get(), gg2.get(), long(g.size()), nullptr);
   EXPECT_EQ(gbad.host(1)[0], 2);
+}
+
+// Every rank clips by the factor its own Σg² gives (no host round trip, no agreement): the
+// sum must have the same bits every time for the same gradients. With atomicAdd over
+// 512 blocks in no fixed order it would not (the order of the double additions varies).
+TEST(CudaHead, SumOfSquaresIsTheSameBitsEveryTime) {
+  MANET_REQUIRE_GPU();
+  const long n = 3'600'000;  // every one of the 512 blocks adds ~7,000 values
+  const auto g = random_floats(std::size_t(n), 15, 0.01);
+  double sq = 0;
+  for (float v : g) sq += double(v) * v;
+  OnDevice<float> gg(g);
+  OnDevice<double> gsq(1), gpartials(cuda::kReduceBlocks);
+  float gamma_sum_first = 0;
+  double first = 0;
+  for (int run = 0; run < 20; ++run) {
+    cuda::sum_of_squares(gsq.get(), gpartials.get(), gg.get(), n, nullptr);
+    const double got = gsq.host(1)[0];
+    if (run == 0) first = got;
+    ASSERT_EQ(got, first) << "run " << run << " summed in another order";
+  }
+  EXPECT_NEAR(first, sq, 1e-9 * sq);
+  // The gate's gradient (a float dot product) is fixed-order too.
+  OnDevice<float> gdot(1), gfpartials(cuda::kReduceBlocks);
+  for (int run = 0; run < 10; ++run) {
+    cuda::cuda_check(cudaMemset(gdot.get(), 0, sizeof(float)), "reset");
+    cuda::dot_accumulate(gdot.get(), gfpartials.get(), gg.get(), gg.get(), n, nullptr);
+    const float got = gdot.host(1)[0];
+    if (run == 0) gamma_sum_first = got;
+    ASSERT_EQ(got, gamma_sum_first) << "run " << run;
+  }
+  EXPECT_NEAR(gamma_sum_first, sq, 1e-4 * sq);
+}
+
+// The clipping factor computed on the device is optim/clip.hpp's, bit for bit, and the
+// scaling and the optimizer step are skipped on the device when a gradient is not finite.
+TEST(CudaHead, ClippingAndTheSkippedUpdateAreDecidedOnTheDevice) {
+  MANET_REQUIRE_GPU();
+  const long n = 1000;
+  const auto g = random_floats(n, 16);
+  OnDevice<float> gg(g);
+  OnDevice<double> gsq(1), gpartials(cuda::kReduceBlocks), gfactor(1);
+  OnDevice<int> gbad(std::vector<int>{0});
+  cuda::sum_of_squares(gsq.get(), gpartials.get(), gg.get(), n, nullptr);
+  const double sum_sq = gsq.host(1)[0];
+  for (double max_norm : {0.5, 1e6}) {
+    SCOPED_TRACE(max_norm);
+    cuda::clip_factor_on_device(gfactor.get(), gsq.get(), max_norm, gbad.get(), nullptr);
+    const double factor = gfactor.host(1)[0];
+    EXPECT_EQ(factor, clip_factor(sum_sq, max_norm));
+    OnDevice<float> scaled(g);
+    cuda::scale_by_device_factor(scaled.get(), n, gfactor.get(), nullptr);
+    std::vector<float> expected(g);
+    if (factor < 1.0)
+      for (float& v : expected) v = float(v * factor);
+    EXPECT_EQ(scaled.host(n), expected);
+  }
+  // A non-finite count: factor 1, and SGD leaves the parameters as they were.
+  OnDevice<int> gskip(std::vector<int>{3});
+  cuda::clip_factor_on_device(gfactor.get(), gsq.get(), 0.5, gskip.get(), nullptr);
+  EXPECT_EQ(gfactor.host(1)[0], 1.0);
+  const auto p0 = random_floats(n, 17);
+  OnDevice<float> gp(p0);
+  const OptimizerSpec sgd{.type = "sgd", .lr = 0.1};
+  cuda::sgd_step(gp.get(), nullptr, gg.get(), n, sgd_scalars(sgd, 0.1, true), nullptr, gskip.get());
+  EXPECT_EQ(gp.host(n), p0) << "skipped";
+  cuda::sgd_step(gp.get(), nullptr, gg.get(), n, sgd_scalars(sgd, 0.1, true), nullptr, gbad.get());
+  EXPECT_NE(gp.host(n), p0) << "not skipped when the count is 0";
+}
+
+// The loss of a step is summed on the device in the CPU's order: the same float.
+TEST(CudaHead, LossSumInTheCpuOrder) {
+  MANET_REQUIRE_GPU();
+  const auto losses = random_floats(64, 18, 3.0);
+  float total = 0;
+  for (float l : losses) total += l;
+  OnDevice<float> gl(losses), gsum(1);
+  cuda::sum_in_order(gsum.get(), gl.get(), 64, nullptr);
+  EXPECT_EQ(gsum.host(1)[0], total);
 }
 
 }  // namespace manet

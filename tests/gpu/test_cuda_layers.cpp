@@ -7,6 +7,7 @@
 #include "kernels/cpu/pool.hpp"
 #include "kernels/cuda/attention.hpp"
 #include "kernels/cuda/conv.hpp"
+#include "kernels/cuda/elementwise.hpp"
 #include "kernels/cuda/head.hpp"
 #include "kernels/cuda/pool.hpp"
 
@@ -76,13 +77,16 @@ TEST_P(CudaLayers, AttentionForwardBackward) {
   OnDevice<float> gy(y.size()), gqkv(qkv.size()), gatt(std::size_t(N) * heads * P * P), go(o.size()), gz(z.size());
   OnDevice<float> gdy(dy), gdx(dx.size()), gdwqkv(dwqkv.size()), gdbqkv(dbqkv.size()), gdwproj(dwproj.size());
   OnDevice<float> gdbproj(C), gdgamma(1), gdz(z.size()), gdO(o.size()), gdqkv(qkv.size()), gdatt(gatt.buffer.size());
+  OnDevice<float> grows(qkv.size()), grows_x(x.size()), gpartials(cuda::kReduceBlocks);
   OnDevice<uint8_t> gm(mask);
   const uint8_t* dm = mask.empty() ? nullptr : gm.get();
   const cuda::AttentionSaved saved{gqkv.get(), gatt.get(), go.get(), gz.get()};
   cuda::attention_forward(rt.context(), gy.get(), saved, gx.get(), dm, gwqkv.get(), gbqkv.get(), gwproj.get(),
                           gbproj.get(), ggamma.get(), N, C, P, heads);
   cuda::attention_backward(rt.context(), gdx.get(), gdwqkv.get(), gdbqkv.get(), gdwproj.get(), gdbproj.get(),
-                           gdgamma.get(), {gdz.get(), gdO.get(), gdqkv.get(), gdatt.get()}, gdy.get(), gx.get(), dm,
+                           gdgamma.get(),
+                           {gdz.get(), gdO.get(), gdqkv.get(), gdatt.get(), grows.get(), grows_x.get(), gpartials.get()},
+                           gdy.get(), gx.get(), dm,
                            saved, gwqkv.get(), gwproj.get(), ggamma.get(), N, C, P, heads);
   expect_close(gy.host(y.size()), y, "y");
   expect_close(go.host(o.size()), o, "attention output O");

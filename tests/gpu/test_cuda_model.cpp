@@ -1,23 +1,23 @@
-// Training on the GPU against the CPU (label gpu; SKIPPED without a usable device):
-// - one training step through TrainingModel on each device, from the same seed and batch:
-//   the same loss and, after the step, the same parameters and momentum to float tolerance
-//   (image and token models, dropout on: the same units drop on both);
-// - a short Fashion-MNIST run of the real binary with device: auto on a GPU: the loss falls,
-//   the checkpoint is written, the CPU loads it and gives the GPU model's logits, and a CPU
-//   run resumes from it.
-#include <fstream>
+// Training on the GPU against the CPU, in this process (label gpu; SKIPPED without a
+// usable device), through TrainingModel as the step drives it:
+// - two training steps on each device from the same seed and batch: the same loss and,
+//   after the steps, the same parameters and momentum to float tolerance (image and token
+//   models, dropout on, the second step clipped), and at the spec example's shapes;
+// - the gradients of one backward at the spec example's shapes, as accurate as the CPU's
+//   own float gradients against the model run in double;
+// - evaluation on the device gives the host model's logits; train.tf32 reaches cuBLAS.
 #include <numeric>
-#include <regex>
 
-#include "app/cli_harness.hpp"
-#include "checkpoint/checkpoint.hpp"
 #include "gpu/gpu_test.hpp"
+#include "layers/cross_entropy.hpp"
 #include "model/cuda_model.hpp"
-#include "optim/clip.hpp"
+#include "model/tiny_models.hpp"
+#include "train/evaluate.hpp"
 #include "train/training_model.hpp"
 
 namespace manet {
 
+using testing::expect_as_accurate;
 using testing::expect_close;
 using testing::random_floats;
 
@@ -66,32 +66,37 @@ Dataset random_data(const ModelSpec& spec, long n) {
   return d;
 }
 
+BatchBuffer whole_batch(const Dataset& data) {
+  std::vector<long> indices(std::size_t(data.size()));
+  std::iota(indices.begin(), indices.end(), 0L);
+  BatchBuffer batch;
+  batch.gather(data, indices);
+  return batch;
+}
+
 struct AfterSteps {
   double loss = 0;  // of the last step
   std::vector<float> params, momentum;
 };
 
-// Two SGD steps (momentum, nesterov, weight decay, clipping) on one batch, on `device`.
-AfterSteps train_two_steps(DeviceKind device, const ModelSpec& spec, const Dataset& data) {
+// Two SGD steps (momentum, nesterov, weight decay, the second clipped) on one batch, as
+// train/step.cpp drives them, on `device`.
+AfterSteps train_two_steps(DeviceKind device, const ModelSpec& spec, const Dataset& data, double lr) {
   Model<float> model(spec);
   model.init(11);
-  const OptimizerSpec sgd{.type = "sgd", .lr = 0.5, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true};
+  const OptimizerSpec sgd{.type = "sgd", .lr = lr, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true};
   auto optimizer = Optimizer::create(sgd, model.num_params());
   auto trained = make_training_model(device, model, *optimizer);
-  std::vector<long> indices(std::size_t(data.size()));
-  std::iota(indices.begin(), indices.end(), 0L);
-  BatchBuffer batch;
-  batch.gather(data, indices);
+  const BatchBuffer batch = whole_batch(data);
   AfterSteps r;
   for (int step = 0; step < 2; ++step) {
     const StepContext ctx{true, 5, step, 3};
-    r.loss = trained->forward_loss(batch, ctx, 0.1f);
+    trained->forward_loss(batch, ctx, 0.1f);
     trained->zero_grad();
     trained->backward(1.0f / float(batch.size()), {});
-    EXPECT_TRUE(trained->grads_finite());
-    const double factor = clip_factor(trained->gradient_sum_of_squares(), step == 0 ? 1e3 : 0.5);  // the second bites
-    if (factor < 1.0) trained->scale_gradients(factor);
-    trained->optimizer_step(sgd.lr);
+    r.loss = trained->local_loss();
+    trained->update(sgd.lr, step == 0 ? 1e3 : 0.5, [](double s) { return s; });  // the second clips
+    EXPECT_TRUE(trained->grads_were_finite());
   }
   trained->sync_to_host();
   r.params.assign(model.values(), model.values() + model.num_params());
@@ -102,107 +107,110 @@ AfterSteps train_two_steps(DeviceKind device, const ModelSpec& spec, const Datas
 
 }  // namespace
 
-class CudaTraining : public ::testing::TestWithParam<bool> {};  // parameter: a token model
+class CudaTraining : public ::testing::TestWithParam<const char*> {};  // image, tokens, spec_example
 
-TEST_P(CudaTraining, OneStepEqualsTheCpu) {
+TEST_P(CudaTraining, TwoStepsEqualTheCpu) {
   MANET_REQUIRE_GPU();
   select_cuda_device(0);
-  const ModelSpec spec = GetParam() ? token_spec() : image_spec();
-  const Dataset data = random_data(spec, 9);
-  const AfterSteps cpu = train_two_steps(DeviceKind::cpu, spec, data);
-  const AfterSteps gpu = train_two_steps(DeviceKind::cuda, spec, data);
+  const std::string which = GetParam();
+  const ModelSpec spec = which == "tokens" ? token_spec() : which == "images" ? image_spec() : testing::spec_example();
+  const Dataset data = random_data(spec, which == "spec_example" ? 8 : 9);
+  const double lr = which == "spec_example" ? 0.05 : 0.5;
+  const AfterSteps cpu = train_two_steps(DeviceKind::cpu, spec, data, lr);
+  const AfterSteps gpu = train_two_steps(DeviceKind::cuda, spec, data, lr);
   EXPECT_NEAR(gpu.loss, cpu.loss, 1e-5 * std::fabs(cpu.loss));
   expect_close(gpu.params, cpu.params, "parameters after two steps", 1e-4, 1e-5);
   expect_close(gpu.momentum, cpu.momentum, "momentum buffer", 1e-3, 1e-5);
 }
 
-INSTANTIATE_TEST_SUITE_P(Inputs, CudaTraining, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "tokens" : "images"; });
+INSTANTIATE_TEST_SUITE_P(Inputs, CudaTraining, ::testing::Values("images", "tokens", "spec_example"),
+                         [](const auto& info) { return std::string(info.param); });
 
-namespace {
-
-const char* kFmnistModel =
-    "model:\n  blocks: [{conv: {channels: 8, kernel: 3}}, {pool_attention: {pool: max, size: 2, heads: 2}},\n"
-    "           {conv_attention: {channels: 16, kernel: 3, heads: 4}}]\n"
-    "  head: {hidden: [32], activation: relu, dropout: 0.1}\n  num_classes: 10\n";
-
-ModelSpec fmnist_spec() {
-  ModelSpec s;
-  s.height = 28, s.width = 28;
-  s.blocks = {{.kind = BlockKind::conv, .channels = 8, .kernel_h = 3, .kernel_w = 3},
-              {.kind = BlockKind::pool_attention, .heads = 2, .pool = cpu::PoolKind::max, .pool_h = 2, .pool_w = 2},
-              {.kind = BlockKind::conv_attention, .channels = 16, .kernel_h = 3, .kernel_w = 3, .heads = 4}};
-  s.head = {{32}, cpu::ActivationKind::relu, 0.1};
-  s.num_classes = 10;
-  return s;
-}
-
-std::vector<double> logged_losses(const std::string& metrics_path) {
-  std::vector<double> out;
-  std::ifstream in(metrics_path);
-  const std::regex loss("\"event\":\"train\".*\"loss\":([-0-9.eE+]+)");
-  std::smatch m;
-  for (std::string line; std::getline(in, line);)
-    if (std::regex_search(line, m, loss)) out.push_back(std::stod(m[1]));
-  return out;
-}
-
-}  // namespace
-
-TEST(CudaTrainingRun, FashionMnistOnTheGpuThenTheCpuLoadsAndResumes) {
+// One backward of the spec example at batch 8 (dropout on): every gradient on the GPU is as
+// accurate as the CPU's float gradient, both against Model<double> on the same parameters.
+TEST(CudaTrainingSpecExample, GradientsAsAccurateAsTheCpu) {
   MANET_REQUIRE_GPU();
-  using testing::fresh_dir;
-  using testing::run_command;
-  using testing::write_file;
-  const std::string dir = fresh_dir("gpu_fmnist");
-  const std::string config = dir + "/c.yaml";
-  auto write_config = [&](const std::string& device, int steps) {
-    write_file(config, "device: " + device + "\n" + kFmnistModel +
-                           "data:\n  train: {format: fashion_mnist, split: test}\n"
-                           "optimizer: {type: adamw, lr: 0.01}\n"
-                           "train: {batch_size: 64, max_steps: " + std::to_string(steps) +
-                           ", log_every_steps: 1, label_smoothing: 0.1}\ncheckpoint: {dir: " + dir + "/run}\n");
-  };
-  write_config("auto", 30);
-  const testing::CommandResult r = run_command(testing::manet_binary() + " train --config " + config);
-  if (r.output.find("dataset-fashion-mnist") != std::string::npos) GTEST_SKIP() << "needs dataset-fashion-mnist";
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("training on the GPU"), std::string::npos) << "auto takes a usable GPU: " << r.output;
-  EXPECT_NE(r.output.find("done: 30 steps"), std::string::npos) << r.output;
+  select_cuda_device(0);
+  const ModelSpec spec = testing::spec_example();
+  const Dataset data = random_data(spec, 8);
+  const BatchBuffer batch = whole_batch(data);
+  const StepContext ctx{true, 5, 0, 3};
+  const float scale = 1.0f / 8;
+  Model<float> model(spec);
+  model.init(11);
+  // The attention gates start at 0, which would leave every gradient inside attention 0:
+  // open them, so the attention layers' backward is compared too.
+  for (const ParamEntry& p : model.params().entries())
+    if (p.name().ends_with(".gamma")) model.values()[p.offset] = 0.5f;
+  auto optimizer = Optimizer::create({.type = "sgd", .lr = 0.1}, model.num_params());
+  auto cpu = make_training_model(DeviceKind::cpu, model, *optimizer);
+  cpu->forward_loss(batch, ctx, 0.1f);
+  cpu->zero_grad();
+  cpu->backward(scale, {});
+  const std::vector<float> cpu_grads(model.grads(), model.grads() + model.num_params());
 
-  const auto losses = logged_losses(dir + "/run/metrics.jsonl");
-  ASSERT_EQ(losses.size(), 30u) << r.output;
-  const double first = (losses[0] + losses[1] + losses[2]) / 3, last = (losses[27] + losses[28] + losses[29]) / 3;
-  // The same run on the CPU falls from 2.31 to 2.04 (means of three steps).
-  EXPECT_LT(last, first - 0.15) << "the loss falls on the GPU: first " << first << ", last " << last;
+  auto gpu = make_training_model(DeviceKind::cuda, model, *optimizer);
+  gpu->forward_loss(batch, ctx, 0.1f);
+  gpu->zero_grad();
+  gpu->backward(scale, {});
+  EXPECT_NEAR(gpu->local_loss(), cpu->local_loss(), 1e-5 * std::fabs(cpu->local_loss()));
+  std::vector<float> gpu_grads(std::size_t(model.num_params()));
+  cuda::cuda_check(cudaDeviceSynchronize(), "backward");
+  cuda::cuda_check(cudaMemcpy(gpu_grads.data(), gpu->grads(), gpu_grads.size() * sizeof(float), cudaMemcpyDeviceToHost),
+                   "gradients");
 
-  // The CPU path loads the GPU's checkpoint and computes the GPU model's logits.
-  const std::string checkpoint = dir + "/run/step-00000030.h5";
-  Model<float> host(fmnist_spec());
-  const CheckpointContents c = load_checkpoint(checkpoint, host.params());
-  ASSERT_EQ(long(c.params.size()), host.num_params());
-  std::copy(c.params.begin(), c.params.end(), host.values());
-  const int N = 16, K = 10;
-  const auto images = random_floats(std::size_t(N) * 28 * 28, 21);
-  const float* cpu_logits = host.forward({N, images.data(), nullptr}, StepContext{});
-  const std::vector<float> cpu(cpu_logits, cpu_logits + N * K);
-  cuda::CudaRuntime rt;
-  CudaModel gpu_model(host, rt.context());
-  const float* gpu_logits = gpu_model.forward({N, images.data(), nullptr}, StepContext{});
-  std::vector<float> gpu(std::size_t(N) * K);
-  cuda::cuda_check(cudaMemcpyAsync(gpu.data(), gpu_logits, gpu.size() * sizeof(float), cudaMemcpyDeviceToHost,
-                                   rt.context().stream), "logits");
-  rt.synchronize();
-  expect_close(gpu, cpu, "logits of the checkpoint's model", 1e-4, 1e-5);
-  EXPECT_EQ(c.optimizer_type, "adamw");
-  EXPECT_EQ(c.position.optimizer_step, 30);
+  Model<double> exact(spec);
+  std::copy(model.values(), model.values() + model.num_params(), exact.values());
+  const std::vector<double> images(batch.input().images, batch.input().images + 8 * 28 * 28);
+  CrossEntropy<double> loss(spec.num_classes);
+  const double* logits = exact.forward({8, images.data(), nullptr}, ctx);
+  loss.forward(logits, batch.labels(), 8, 0.1);
+  exact.zero_grad();
+  exact.backward(loss.backward(scale));
+  // Parameter by parameter, so a wrong one is named.
+  for (const ParamEntry& p : model.params().entries()) {
+    const auto part = [&](const std::vector<float>& v) {
+      return std::vector<float>(v.begin() + p.offset, v.begin() + p.offset + p.count());
+    };
+    const std::vector<double> ref(exact.grads() + p.offset, exact.grads() + p.offset + p.count());
+    expect_as_accurate(part(gpu_grads), part(cpu_grads), ref, "gradient of " + p.name());
+  }
+}
 
-  // A CPU run resumes from it (weights and AdamW state written from the GPU).
-  write_config("cpu", 32);
-  const testing::CommandResult resumed = run_command(testing::manet_binary() + " train --config " + config);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("resuming from " + checkpoint + " at step 30"), std::string::npos) << resumed.output;
-  EXPECT_NE(resumed.output.find("done: 32 steps"), std::string::npos) << resumed.output;
+// Evaluation runs on the device: its logits are the host model's.
+TEST(CudaTrainingSpecExample, EvaluationOnTheGpuGivesTheHostLogits) {
+  MANET_REQUIRE_GPU();
+  select_cuda_device(0);
+  const ModelSpec spec = testing::spec_example();
+  const Dataset data = random_data(spec, 20);
+  Model<float> model(spec);
+  model.init(12);
+  auto optimizer = Optimizer::create({.type = "sgd", .lr = 0.1}, model.num_params());
+  auto gpu = make_training_model(DeviceKind::cuda, model, *optimizer);
+  std::vector<float> host_logits(20 * 10), gpu_logits(20 * 10);
+  const EvalResult host = evaluate(model, data, 7, 0, -1, host_logits.data());
+  const EvalResult device = evaluate([&](const ModelInput<float>& b) { return gpu->eval_logits(b); }, 10, data, 7, 0,
+                                     -1, gpu_logits.data());
+  expect_close(gpu_logits, host_logits, "evaluation logits", 1e-4, 1e-5);
+  EXPECT_EQ(device.samples, 20);
+  EXPECT_NEAR(device.loss(), host.loss(), 1e-4 * host.loss());
+}
+
+TEST(CudaTrainingSpecExample, Tf32IsOptInAndReported) {
+  MANET_REQUIRE_GPU();
+  select_cuda_device(0);
+  Model<float> model(image_spec());
+  model.init(1);
+  auto optimizer = Optimizer::create({.type = "sgd", .lr = 0.1}, model.num_params());
+  EXPECT_EQ(make_training_model(DeviceKind::cuda, model, *optimizer)->where().find("TF32"), std::string::npos);
+  EXPECT_NE(make_training_model(DeviceKind::cuda, model, *optimizer, {.tf32 = true})->where().find("TF32"),
+            std::string::npos);
+  cuda::CudaRuntime strict, tf32(true);
+  cublasMath_t mode{};
+  cuda::cublas_check(cublasGetMathMode(strict.context().blas, &mode), "cublasGetMathMode");
+  EXPECT_EQ(mode, CUBLAS_DEFAULT_MATH);
+  cuda::cublas_check(cublasGetMathMode(tf32.context().blas, &mode), "cublasGetMathMode");
+  EXPECT_EQ(mode, CUBLAS_TF32_TENSOR_OP_MATH);
 }
 
 }  // namespace manet

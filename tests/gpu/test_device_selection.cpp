@@ -1,4 +1,5 @@
-// `device:` through the real `manet` of this (CUDA) build, on a tiny Fashion-MNIST run:
+// `device:` through the real `manet` of this (CUDA) build, on a tiny Fashion-MNIST run
+// (the fixture tests/gpu/data/fashion-mnist-512):
 // auto without a usable GPU trains on the CPU after one notice line; cuda without one is a
 // usage error (exit 2) naming the key and the file. With a GPU these cases skip (they are
 // about having none); the GPU runs are in test_cuda_model.cpp.
@@ -32,8 +33,8 @@ TEST(DeviceSelection, AutoFallsBackToTheCpuWithOneNotice) {
   ASSERT_TRUE(built_with_cuda()) << "this binary belongs to the MANET_CUDA=ON build";
   if (probe_cuda().devices > 0) GTEST_SKIP() << "a GPU is usable here: auto takes it (no fallback to test)";
   const std::string dir = fresh_dir("device_auto");
-  const CommandResult r = run_command(manet_binary() + " train --config " + tiny_config(dir, "auto"));
-  if (r.output.find("dataset-fashion-mnist") != std::string::npos) GTEST_SKIP() << "needs dataset-fashion-mnist";
+  const CommandResult r = run_command("MANET_FASHION_MNIST_DIR=" + source_dir() + "/tests/gpu/data/fashion-mnist-512 " +
+                                      manet_binary() + " train --config " + tiny_config(dir, "auto"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(count_of(r.output, "device: auto: no usable CUDA device (cudaGetDeviceCount returned"), 1u) << r.output;
   EXPECT_NE(r.output.find("training on the CPU"), std::string::npos) << r.output;

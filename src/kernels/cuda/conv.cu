@@ -63,10 +63,10 @@ void conv_relu_forward(const CudaContext& cx, float* y, float* col, float* scrat
                        int Co, int kh, int kw) {
   const long P = long(H) * W, K = long(Ci) * kh * kw, NP = N * P;
   im2col_kernel<<<blocks_for(K * NP), kThreads, 0, cx.stream>>>(col, x, mask, N, Ci, H, W, kh, kw);
-  check_launch("im2col");
+  check_launch("im2col", cx.stream);
   gemm(cx, false, false, Co, int(NP), int(K), 1.0f, weight, int(K), col, int(NP), 0.0f, scratch, int(NP));
   bias_relu_kernel<<<blocks_for(long(Co) * NP), kThreads, 0, cx.stream>>>(y, scratch, bias, N, Co, P);
-  check_launch("conv bias + ReLU");
+  check_launch("conv bias + ReLU", cx.stream);
 }
 
 void conv_relu_backward(const CudaContext& cx, float* dx, float* dweight, float* dbias, float* col, float* scratch,
@@ -74,15 +74,15 @@ void conv_relu_backward(const CudaContext& cx, float* dx, float* dweight, float*
                         int N, int Ci, int H, int W, int Co, int kh, int kw) {
   const long P = long(H) * W, K = long(Ci) * kh * kw, NP = N * P;
   relu_grad_gather_kernel<<<blocks_for(long(Co) * NP), kThreads, 0, cx.stream>>>(scratch, dy, y, N, Co, P);
-  check_launch("conv ReLU gradient");
+  check_launch("conv ReLU gradient", cx.stream);
   channel_sums_accumulate(dbias, scratch, 1, Co, NP, cx.stream);  // (Co, N*P) is one "sample" of Co rows
   im2col_kernel<<<blocks_for(K * NP), kThreads, 0, cx.stream>>>(col, x, mask, N, Ci, H, W, kh, kw);
-  check_launch("im2col");
+  check_launch("im2col", cx.stream);
   gemm(cx, false, true, Co, int(K), int(NP), 1.0f, scratch, int(NP), col, int(NP), 1.0f, dweight, int(K));
   if (!dx) return;
   gemm(cx, true, false, int(K), int(NP), Co, 1.0f, weight, int(K), scratch, int(NP), 0.0f, col, int(NP));
   col2im_kernel<<<blocks_for(long(N) * Ci * P), kThreads, 0, cx.stream>>>(dx, col, mask, N, Ci, H, W, kh, kw);
-  check_launch("col2im");
+  check_launch("col2im", cx.stream);
 }
 
 }  // namespace manet::cuda

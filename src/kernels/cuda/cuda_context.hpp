@@ -5,6 +5,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "core/error.hpp"
@@ -24,9 +25,34 @@ inline void cublas_check(cublasStatus_t status, const char* what, SourceLocation
                 where);
 }
 
-// After a kernel launch: a bad configuration shows here, an execution error at the next sync.
-inline void check_launch(const char* what, SourceLocation where = SourceLocation::current()) {
+// MANET_CUDA_SYNC=1 (any value but 0): wait for the device after every kernel and cuBLAS
+// call and check it, so a fault is reported under the name of the kernel that made it
+// rather than the next synchronisation's. Slow; for debugging and the device check
+// (bench/gpu/check.sh runs the GPU tests and compute-sanitizer with it).
+inline bool sync_every_kernel() {
+  static const bool on = [] {
+    const char* v = std::getenv("MANET_CUDA_SYNC");
+    return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
+
+// In MANET_CUDA_SYNC mode: waits for `stream` (the whole device for the legacy stream 0)
+// and names `what` in the error. Otherwise nothing.
+inline void sync_check(const char* what, cudaStream_t stream, SourceLocation where = SourceLocation::current()) {
+  if (!sync_every_kernel()) return;
+  const cudaError_t status = stream ? cudaStreamSynchronize(stream) : cudaDeviceSynchronize();
+  if (status != cudaSuccess)
+    throw Error(std::string("CUDA error in ") + what + " (MANET_CUDA_SYNC: found right after it ran): " +
+                    cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ")",
+                ErrorKind::runtime, where);
+}
+
+// After a kernel launch on `stream`: a bad configuration shows here, an execution error at
+// the next sync (or here, with MANET_CUDA_SYNC).
+inline void check_launch(const char* what, cudaStream_t stream, SourceLocation where = SourceLocation::current()) {
   cuda_check(cudaGetLastError(), what, where);
+  sync_check(what, stream, where);
 }
 
 struct CudaContext {
@@ -37,12 +63,14 @@ struct CudaContext {
 // Owns a stream and a cuBLAS handle on it.
 class CudaRuntime {
  public:
-  CudaRuntime() {
+  // `tf32` (train.tf32): cuBLAS may use TF32 tensor cores for FP32 GEMMs. Off by default:
+  // plain FP32 GEMMs, results comparable with the CPU kernels.
+  explicit CudaRuntime(bool tf32 = false) {
     cuda_check(cudaStreamCreateWithFlags(&cx_.stream, cudaStreamNonBlocking), "cudaStreamCreate");
     cublas_check(cublasCreate(&cx_.blas), "cublasCreate");
     cublas_check(cublasSetStream(cx_.blas, cx_.stream), "cublasSetStream");
-    // Plain FP32 GEMMs (no TF32): results comparable with the CPU kernels.
-    cublas_check(cublasSetMathMode(cx_.blas, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+    cublas_check(cublasSetMathMode(cx_.blas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+                 "cublasSetMathMode");
   }
   ~CudaRuntime() {
     cublasDestroy(cx_.blas);

@@ -11,6 +11,7 @@ inline void gemm(const CudaContext& cx, bool trans_a, bool trans_b, int M, int N
   cublas_check(cublasSgemm(cx.blas, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K,
                            &alpha, B, ldb, A, lda, &beta, C, ldc),
                "cublasSgemm");
+  sync_check("cublasSgemm", cx.stream);
 }
 
 // `batch` GEMMs, matrix i at A + i stride_a (and so on); a stride of 0 shares one matrix.
@@ -21,6 +22,7 @@ inline void gemm_batched(const CudaContext& cx, bool trans_a, bool trans_b, int 
                                          trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, ldb, stride_b, A,
                                          lda, stride_a, &beta, C, ldc, stride_c, batch),
                "cublasSgemmStridedBatched");
+  sync_check("cublasSgemmStridedBatched", cx.stream);
 }
 
 }  // namespace manet::cuda

@@ -142,19 +142,19 @@ int threads_for(int P) { return P >= 256 ? 256 : P >= 128 ? 128 : 64; }
 void embedding_forward(float* y, uint8_t* mask, const int64_t* ids, const float* weight, int N, int T, int E,
                        cudaStream_t stream) {
   embedding_forward_kernel<<<blocks_for(long(N) * E * T), kThreads, 0, stream>>>(y, mask, ids, weight, N, T, E);
-  check_launch("embedding_forward");
+  check_launch("embedding_forward", stream);
 }
 
 void embedding_backward(float* dweight, const float* dy, const int64_t* ids, int N, int T, int E,
                         cudaStream_t stream) {
   embedding_backward_kernel<<<blocks_for(long(N) * E * T), kThreads, 0, stream>>>(dweight, dy, ids, N, T, E);
-  check_launch("embedding_backward");
+  check_launch("embedding_backward", stream);
 }
 
 void attention_pool_forward(float* v, float* alpha, const float* x, const uint8_t* mask, const float* w,
                             const float* b, int N, int C, int P, cudaStream_t stream) {
   attention_pool_forward_kernel<<<N, threads_for(P), 0, stream>>>(v, alpha, x, mask, w, b, C, P);
-  check_launch("attention_pool_forward");
+  check_launch("attention_pool_forward", stream);
 }
 
 void attention_pool_backward(float* dx, float* dw, float* db, const float* dv, const float* x, const float* alpha,
@@ -162,35 +162,35 @@ void attention_pool_backward(float* dx, float* dw, float* db, const float* dv, c
   check(P * sizeof(float) <= 48 * 1024, "attention pooling over " + std::to_string(P) +
                                             " positions exceeds the GPU kernel's shared memory (12288 positions)");
   attention_pool_backward_kernel<<<N, threads_for(P), P * sizeof(float), stream>>>(dx, dw, db, dv, x, alpha, w, C, P);
-  check_launch("attention_pool_backward");
+  check_launch("attention_pool_backward", stream);
 }
 
 void linear_forward(const CudaContext& cx, float* y, const float* x, const float* weight, const float* bias, int N,
                     int in, int out) {
   gemm(cx, false, true, N, out, in, 1.0f, x, in, weight, in, 0.0f, y, out);
   add_bias_kernel<<<blocks_for(long(N) * out), kThreads, 0, cx.stream>>>(y, bias, N, out);
-  check_launch("linear bias");
+  check_launch("linear bias", cx.stream);
 }
 
 void linear_backward(const CudaContext& cx, float* dx, float* dweight, float* dbias, const float* dy, const float* x,
                      const float* weight, int N, int in, int out) {
   gemm(cx, true, false, out, in, N, 1.0f, dy, out, x, in, 1.0f, dweight, in);
   column_sums_kernel<<<blocks_for(out), kThreads, 0, cx.stream>>>(dbias, dy, N, out);
-  check_launch("linear bias gradient");
+  check_launch("linear bias gradient", cx.stream);
   if (dx) gemm(cx, false, false, N, in, out, 1.0f, dy, out, weight, in, 0.0f, dx, in);
 }
 
 void cross_entropy_forward(float* probs, float* losses, const float* logits, const int64_t* labels, int N, int K,
                            float smoothing, cudaStream_t stream) {
   cross_entropy_forward_kernel<<<blocks_for(N), kThreads, 0, stream>>>(probs, losses, logits, labels, N, K, smoothing);
-  check_launch("cross_entropy_forward");
+  check_launch("cross_entropy_forward", stream);
 }
 
 void cross_entropy_backward(float* dlogits, const float* probs, const int64_t* labels, int N, int K, float smoothing,
                             float scale, cudaStream_t stream) {
   cross_entropy_backward_kernel<<<blocks_for(long(N) * K), kThreads, 0, stream>>>(dlogits, probs, labels, N, K,
                                                                                    smoothing, scale);
-  check_launch("cross_entropy_backward");
+  check_launch("cross_entropy_backward", stream);
 }
 
 }  // namespace manet::cuda

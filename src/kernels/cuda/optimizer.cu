@@ -12,7 +12,8 @@ __device__ inline float mul(float a, float b) { return __fmul_rn(a, b); }
 __device__ inline float add(float a, float b) { return __fadd_rn(a, b); }
 __device__ inline float sub(float a, float b) { return __fsub_rn(a, b); }
 
-__global__ void sgd_kernel(float* p, float* buffer, const float* grad, long n, SgdScalars s) {
+__global__ void sgd_kernel(float* p, float* buffer, const float* grad, long n, SgdScalars s, const int* skip) {
+  if (skip && *skip) return;
   MANET_GRID_STRIDE(i, n) {
     float g = grad[i];
     if (s.weight_decay != 0) g = add(g, mul(s.weight_decay, p[i]));
@@ -24,7 +25,9 @@ __global__ void sgd_kernel(float* p, float* buffer, const float* grad, long n, S
   }
 }
 
-__global__ void adamw_kernel(float* p, float* m, float* v, const float* grad, long n, AdamWScalars s) {
+__global__ void adamw_kernel(float* p, float* m, float* v, const float* grad, long n, AdamWScalars s,
+                             const int* skip) {
+  if (skip && *skip) return;
   MANET_GRID_STRIDE(i, n) {
     const float g = grad[i];
     p[i] = mul(p[i], s.decay);
@@ -37,14 +40,16 @@ __global__ void adamw_kernel(float* p, float* m, float* v, const float* grad, lo
 
 }  // namespace
 
-void sgd_step(float* p, float* buffer, const float* grad, long n, const SgdScalars& s, cudaStream_t stream) {
-  sgd_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, buffer, grad, n, s);
-  check_launch("sgd_step");
+void sgd_step(float* p, float* buffer, const float* grad, long n, const SgdScalars& s, cudaStream_t stream,
+              const int* skip) {
+  sgd_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, buffer, grad, n, s, skip);
+  check_launch("sgd_step", stream);
 }
 
-void adamw_step(float* p, float* m, float* v, const float* grad, long n, const AdamWScalars& s, cudaStream_t stream) {
-  adamw_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, m, v, grad, n, s);
-  check_launch("adamw_step");
+void adamw_step(float* p, float* m, float* v, const float* grad, long n, const AdamWScalars& s, cudaStream_t stream,
+                const int* skip) {
+  adamw_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, m, v, grad, n, s, skip);
+  check_launch("adamw_step", stream);
 }
 
 }  // namespace manet::cuda

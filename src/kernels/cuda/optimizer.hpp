@@ -8,10 +8,15 @@
 
 namespace manet::cuda {
 
+// `skip`: when not null and *skip != 0 on the device (a count of non-finite gradients), the
+// step changes nothing: the update is decided on the device, without a host round trip.
+
 // torch.optim.SGD (dampening 0). buffer may be null when momentum is 0.
-void sgd_step(float* p, float* buffer, const float* grad, long n, const SgdScalars& s, cudaStream_t stream);
+void sgd_step(float* p, float* buffer, const float* grad, long n, const SgdScalars& s, cudaStream_t stream,
+              const int* skip = nullptr);
 
 // torch.optim.AdamW.
-void adamw_step(float* p, float* m, float* v, const float* grad, long n, const AdamWScalars& s, cudaStream_t stream);
+void adamw_step(float* p, float* m, float* v, const float* grad, long n, const AdamWScalars& s, cudaStream_t stream,
+                const int* skip = nullptr);
 
 }  // namespace manet::cuda

@@ -88,18 +88,18 @@ void pool_forward(float* y, uint8_t* ymask, int32_t* argmax, int* emptied, const
   if (xmask) {
     pool_mask_kernel<<<blocks_for(N * Po), kThreads, 0, stream>>>(ymask, xmask, N, H, W, sh, sw);
     count_emptied_kernel<<<blocks_for(N), kThreads, 0, stream>>>(emptied, ymask, N, int(Po));
-    check_launch("pool mask");
+    check_launch("pool mask", stream);
   }
   pool_forward_kernel<<<blocks_for(long(N) * C * Po), kThreads, 0, stream>>>(y, argmax, x, xmask, kind, N, C, H, W,
                                                                               sh, sw);
-  check_launch("pool_forward");
+  check_launch("pool_forward", stream);
 }
 
 void pool_backward(float* dx, const float* dy, const int32_t* argmax, const uint8_t* xmask, PoolKind kind, int N,
                    int C, int H, int W, int sh, int sw, cudaStream_t stream) {
   pool_backward_kernel<<<blocks_for(long(N) * C * H * W), kThreads, 0, stream>>>(dx, dy, argmax, xmask, kind, N, C, H,
                                                                                   W, sh, sw);
-  check_launch("pool_backward");
+  check_launch("pool_backward", stream);
 }
 
 }  // namespace manet::cuda

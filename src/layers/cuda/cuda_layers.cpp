@@ -88,9 +88,14 @@ const float* CudaAttentionLayer::backward(const float* dy, bool want_dx) {
   dO_.ensure(NCP);
   dqkv_.ensure(3 * NCP);
   datt_.ensure(long(input_.N) * heads_ * P * P);
+  rows_.ensure(3 * NCP);
+  rows_x_.ensure(NCP);
+  partials_.ensure(cuda::kReduceBlocks);
   if (want_dx) dx_.ensure(NCP);
   cuda::attention_backward(cx_, want_dx ? dx_.data() : nullptr, dwqkv_, dbqkv_, dwproj_, dbproj_, dgamma_,
-                           {dz_.data(), dO_.data(), dqkv_.data(), datt_.data()}, dy, input_.data, input_.mask,
+                           {dz_.data(), dO_.data(), dqkv_.data(), datt_.data(), rows_.data(), rows_x_.data(),
+                            partials_.data()},
+                           dy, input_.data, input_.mask,
                            {qkv_.data(), att_.data(), o_.data(), z_.data()}, wqkv_, wproj_, gamma_, input_.N, in_.C,
                            int(P), heads_);
   return want_dx ? dx_.data() : nullptr;
@@ -173,10 +178,10 @@ const float* CudaDropoutLayer::backward(const float* dy, bool want_dx) {
 Activations<float> CudaEmbeddingLayer::forward(const int64_t* ids, int N) {
   check_token_ids(ids, N, len_, vocab_);
   N_ = N;
-  ids_.upload(ids, std::size_t(N) * len_, cx_.stream);
+  const int64_t* device_ids = ids_.upload(ids, std::size_t(N) * len_, cx_.stream);
   y_.ensure(long(N) * dim_ * len_);
   mask_.ensure(long(N) * len_);
-  cuda::embedding_forward(y_.data(), mask_.data(), ids_.data(), w_, N, len_, dim_, cx_.stream);
+  cuda::embedding_forward(y_.data(), mask_.data(), device_ids, w_, N, len_, dim_, cx_.stream);
   return {y_.data(), N, MapShape{dim_, 1, len_}, mask_.data()};
 }
 

@@ -79,8 +79,8 @@ class CudaAttentionLayer final : public Layer<float> {
   const float *wqkv_ = nullptr, *bqkv_ = nullptr, *wproj_ = nullptr, *bproj_ = nullptr, *gamma_ = nullptr;
   float *dwqkv_ = nullptr, *dbqkv_ = nullptr, *dwproj_ = nullptr, *dbproj_ = nullptr, *dgamma_ = nullptr;
   Activations<float> input_;
-  DeviceBuffer<float> y_, qkv_, att_, o_, z_;  // (N,C,P), (N,3C,P), (N,heads,P,P), (N,C,P), (N,C,P)
-  DeviceBuffer<float> dz_, dO_, dqkv_, datt_, dx_;
+  DeviceBuffer<float> y_, qkv_, att_, o_, z_;  // (N,C,P), (3,N,C,P), (N,heads,P,P), (N,C,P), (N,C,P)
+  DeviceBuffer<float> dz_, dO_, dqkv_, datt_, rows_, rows_x_, partials_, dx_;  // kernels/cuda/attention.hpp
 };
 
 // Attention pooling: (N, C, P) -> v (N, C); score.weight (1, C), score.bias (1).
@@ -172,7 +172,7 @@ class CudaEmbeddingLayer {
   const float* w_ = nullptr;
   float* dw_ = nullptr;
   int N_ = 0;
-  DeviceBuffer<int64_t> ids_;
+  cuda::StagedUpload<int64_t> ids_;
   DeviceBuffer<float> y_;
   DeviceBuffer<uint8_t> mask_;
 };
