@@ -210,13 +210,14 @@ TEST(ReportInBrowser, TheSummaryHoldsEveryRanksPhases) {
       EXPECT_GE(r.at(phase).get<double>(), 0.0) << phase;
       sum += r.at(phase).get<double>();
     }
-    EXPECT_NEAR(sum, r.at("step_ms").get<double>(), 2e-3) << "rank " << rank << ": the phases make the step";
+    // Each figure is rounded to 1e-4 ms: seven of them are off by 3.5e-4 at most.
+    EXPECT_NEAR(sum, r.at("step_ms").get<double>(), 4e-4) << "rank " << rank << ": the phases make the step";
     EXPECT_GT(r.at("peak_rss_mb").get<double>(), 1.0);
   }
   const nlohmann::json& rank0 = summary.at("ranks")[0];
-  EXPECT_NEAR(rank0.at("forward_ms").get<double>(), summary.at("forward_ms").get<double>(), 1e-3);
+  EXPECT_NEAR(rank0.at("forward_ms").get<double>(), summary.at("forward_ms").get<double>(), 1e-4);
   EXPECT_NEAR(rank0.at("comm_exposed_ms").get<double>() + rank0.at("wait_ms").get<double>(),
-              summary.at("comm_ms").get<double>(), 2e-3);
+              summary.at("comm_ms").get<double>(), 2e-4);
   EXPECT_EQ(summary.at("peak_rss_mb").get<double>(),
             std::max(summary.at("ranks")[0].at("peak_rss_mb").get<double>(),
                      summary.at("ranks")[1].at("peak_rss_mb").get<double>()));

@@ -96,6 +96,14 @@ TEST(ProgressBar, ThroughLaunchMpirunTheBarFollowsTheScriptsOutput) {
   ASSERT_EQ(on_tty.exit_code, 0) << on_tty.output;
   EXPECT_NE(on_tty.output.find(kErase + "step 6/6 ["), std::string::npos) << on_tty.output;
 
+  // MANET_PROGRESS=auto, passed on as given: a rank started by mpirun cannot tell what
+  // mpirun's output is, so it keeps to lines even on a terminal.
+  const std::string tty_auto = prepare_run("bar_mpirun_tty_auto", false, kSteps);
+  const CommandResult auto_on_tty = on_terminal(train_command(tty_auto, "MANET_PROGRESS=auto", launch_prefix(2)));
+  ASSERT_EQ(auto_on_tty.exit_code, 0) << auto_on_tty.output;
+  EXPECT_EQ(auto_on_tty.output.find(kErase), std::string::npos) << auto_on_tty.output;
+  EXPECT_NE(auto_on_tty.output.find("step 6/6 | epoch "), std::string::npos) << auto_on_tty.output;
+
   const std::string pipe = prepare_run("bar_mpirun_pipe", false, kSteps);
   const CommandResult piped = run_command(train_command(pipe, "env -u MANET_PROGRESS", launch_prefix(2)));
   ASSERT_EQ(piped.exit_code, 0) << piped.output;
