@@ -85,6 +85,7 @@ std::string curves(const RunHistory& run) {
   }
   loss.series.push_back(std::move(train));
   accuracy.id = "chart-accuracy", accuracy.title = "Accuracy (after each epoch)", accuracy.y_label = "accuracy";
+  accuracy.min_span = 0.05, accuracy.y_floor = 0, accuracy.y_ceiling = 1;
   for (const std::string& split : run.splits()) {
     Series l{split + "_loss", split + " loss", split_color(split), {}, true};
     Series a{split + "_accuracy", split + " accuracy", split_color(split), {}, true};

@@ -39,13 +39,20 @@ std::string tick_label(double v, double spacing) {
   return fixed(v, decimals);
 }
 
-// The y range of the finite points of every series, widened when flat.
-std::pair<double, double> value_range(const std::vector<Series>& series) {
+// The y range of the finite points of every series, widened when flat or narrower than
+// the chart's minimum span.
+std::pair<double, double> value_range(const LineChart& c) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  for (const Series& s : series)
+  for (const Series& s : c.series)
     for (const auto& [x, y] : s.points)
       if (std::isfinite(y)) lo = std::min(lo, y), hi = std::max(hi, y);
   if (!std::isfinite(lo)) return {0, 1};
+  if (hi - lo < c.min_span) {
+    const double widen = (c.min_span - (hi - lo)) / 2;
+    lo -= widen, hi += widen;
+    if (lo < c.y_floor) hi += c.y_floor - lo, lo = c.y_floor;
+    if (hi > c.y_ceiling) lo = std::max(c.y_floor, lo - (hi - c.y_ceiling)), hi = c.y_ceiling;
+  }
   if (hi - lo < 1e-12 * std::max(1.0, std::fabs(hi))) {
     const double pad = std::fabs(hi) > 0 ? 0.1 * std::fabs(hi) : 1;
     return {lo - pad, hi + pad};
@@ -83,7 +90,7 @@ double chart_x(const LineChart& c, double x) {
 
 std::string line_chart_svg(const LineChart& c) {
   const Plot p = plot_area(c);
-  const auto [lo, hi] = value_range(c.series);
+  const auto [lo, hi] = value_range(c);
   const std::vector<double> yt = nice_ticks(lo, hi);
   const double y0 = yt.front(), y1 = yt.back();
   auto px = [&](double x) { return chart_x(c, x); };

@@ -31,6 +31,9 @@ struct LineChart {
   std::vector<Series> series;
   std::vector<Marker> markers;
   std::vector<std::pair<double, long>> epoch_ends;  // (last step of the epoch, epoch)
+  // The value axis spans at least `min_span` (accuracies that differ in the fourth digit
+  // are not a cliff), kept inside [y_floor, y_ceiling] when the values are.
+  double min_span = 0, y_floor = -1e300, y_ceiling = 1e300;
   int width = 580, height = 300;
 };
 

@@ -72,6 +72,22 @@ TEST(LineChart, AMarkerIsDrawnAtItsStepOnTheAxisOfThePoints) {
   EXPECT_NEAR(seen[0].line_x, chart_x(c, 40), 0.01);
 }
 
+// Accuracies 0.8536 and 0.8548 on an axis of at least 0.05, inside [0, 1]: the two points
+// lie within a tenth of the chart's height of each other.
+TEST(LineChart, AMinimumSpanKeepsSmallDifferencesSmall) {
+  LineChart c;
+  c.id = "acc", c.x_min = 0, c.x_max = 2;
+  c.series.push_back({"acc", "accuracy", "#000", {{1, 0.8548}, {2, 0.8536}}, true});
+  c.min_span = 0.05, c.y_floor = 0, c.y_ceiling = 1;
+  const auto points = path_points(series_paths(line_chart_svg(c)).at("acc")[0]);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_LT(std::fabs(points[1].second - points[0].second), 0.1 * c.height);
+  c.series[0].points = {{1, 0.999}, {2, 0.998}};  // near the ceiling: the span lies below it
+  const std::string near_one = line_chart_svg(c);
+  EXPECT_NE(near_one.find(">1.00</text>"), std::string::npos) << near_one;
+  EXPECT_EQ(near_one.find(">1.02</text>"), std::string::npos) << near_one;
+}
+
 TEST(LineChart, AChartWithoutPointsSaysSo) {
   LineChart c;
   c.id = "empty", c.series.push_back({"lr", "learning rate", "#000", {}, false});
