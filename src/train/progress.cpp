@@ -71,7 +71,7 @@ bool progress_bar_wanted(bool started_by_launcher) {
 Progress::Progress(const std::string& metrics_path, const std::string& run_id, long total_steps, long global_batch,
                    bool enabled, bool live_bar)
     : run_id_(run_id), total_steps_(total_steps), global_batch_(global_batch), enabled_(enabled),
-      live_bar_(enabled && live_bar) {
+      live_bar_(enabled && live_bar), start_(Clock::now()), window_start_(start_), bar_start_(start_) {
   if (enabled_ && !metrics_path.empty()) {
     jsonl_ = std::fopen(metrics_path.c_str(), "a");
     if (!jsonl_) throw Error("cannot write " + metrics_path + ": " + std::strerror(errno), ErrorKind::usage);
@@ -83,8 +83,10 @@ Progress::~Progress() {
   if (jsonl_) std::fclose(jsonl_);
 }
 
+// elapsed_seconds() counts from the construction (the records before the first step have
+// their times too); the rates count from here.
 void Progress::start(long step) {
-  start_ = window_start_ = bar_start_ = Clock::now();
+  window_start_ = bar_start_ = Clock::now();
   start_step_ = step;
 }
 

@@ -63,7 +63,7 @@ class Progress {
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
-  void start(long step);
+  void start(long step);  // the first step to come is step + 1
   // The run's first record after each start of the process: what runs, where, on what.
   void run_started(const RunStart& run);
   // Called once per step with this step's mean loss.

@@ -139,9 +139,13 @@ TEST(ReportInBrowser, ARealRunStoppedAndResumed) {
   long train = 0;
   std::map<std::string, long> evals;
   long last_test_samples = -1, resumed_at = -1, stopped_at = -1;
+  double resumed_elapsed = -1;
   for (const nlohmann::json& r : read_records(run.dir + "/ckpt/metrics.jsonl")) {
     const std::string event = r.at("event");
     EXPECT_EQ(r.at("schema"), 1) << r.dump();
+    if (event == "resumed") resumed_elapsed = r.at("elapsed_s");
+    // Seconds since this start of the process: the evaluations after the resume are later.
+    if (event == "eval" && resumed_elapsed >= 0) EXPECT_LE(resumed_elapsed, r.at("elapsed_s").get<double>());
     if (event == "train") ++train;
     if (event == "eval") ++evals[r.at("split")], last_test_samples = r.at("samples");
     if (event == "resumed") resumed_at = r.at("step");
