@@ -27,7 +27,8 @@ svg .grid { stroke: #eee; } svg .epoch { stroke: #d8d8d8; stroke-dasharray: 2 3;
 svg .frame { fill: none; stroke: #bbb; } svg .tickmark { stroke: #999; } svg .empty { fill: #999; font-size: 13px; }
 svg .marker-label { font-size: 10px; font-weight: 600; }
 table { border-collapse: collapse; margin: 6px 0; } th, td { padding: 3px 8px; border: 1px solid #e3e3e3; }
-th { background: #f4f4f4; text-align: left; font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f4f4f4; text-align: left; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.confusion td { text-align: right; min-width: 34px; } table.confusion th.pred { font-size: 11px; }
 table.facts { max-width: 980px; } table.events td:last-child { max-width: 640px; word-break: break-all; }
 .row { display: flex; gap: 32px; align-items: flex-start; flex-wrap: wrap; }

@@ -111,7 +111,8 @@ RunHistory read_run_history(const std::string& run) {
   namespace fs = std::filesystem;
   std::error_code ec;
   RunHistory h;
-  const std::string what_to_give = ": give the run's directory (its checkpoint.dir, where metrics.jsonl is) or the file";
+  const std::string what_to_give =
+      ": give the run's directory (its checkpoint.dir, where metrics.jsonl is) or the file";
   if (!fs::exists(run, ec)) throw Error(run + ": no such file or directory" + what_to_give, ErrorKind::usage);
   h.metrics_path = fs::is_directory(run, ec) ? (fs::path(run) / "metrics.jsonl").string() : run;
   std::ifstream in(h.metrics_path);
@@ -144,7 +145,8 @@ RunHistory read_run_history(const std::string& run) {
     } else if (event == "summary") {
       h.summary = run_summary(r);
     } else if (event == "start" || event == "stopped" || event == "resumed" || event == "requeued") {
-      h.events.push_back({event, field<long>(r, "step"), field<std::string>(r, "reason"), field<std::string>(r, "time")});
+      h.events.push_back(
+          {event, field<long>(r, "step"), field<std::string>(r, "reason"), field<std::string>(r, "time")});
       if (event == "start") h.facts = run_facts(r);
     }
   }

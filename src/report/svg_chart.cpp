@@ -170,7 +170,9 @@ std::string line_chart_svg(const LineChart& c) {
          "\"/>\n";
     if (!dots.empty()) s += "<g class=\"dots\" data-series=\"" + escape(series.id) + "\">" + dots + "</g>\n";
   }
-  if (c.series.empty() || std::all_of(c.series.begin(), c.series.end(), [](const Series& x) { return x.points.empty(); }))
+  const bool empty =
+      std::all_of(c.series.begin(), c.series.end(), [](const Series& x) { return x.points.empty(); });
+  if (empty)
     s += "<text class=\"empty\" x=\"" + num(p.left + p.width() / 2) + "\" y=\"" + num(p.top + p.height() / 2) +
          "\" text-anchor=\"middle\">nothing recorded yet</text>\n";
   return s + "</svg>\n";
