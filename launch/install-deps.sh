@@ -25,6 +25,7 @@ packages=(
   # Tests
   libgtest-dev                         # GoogleTest
   python3-h5py python3-numpy python3-torch  # reference values computed in Python
+  chromium fonts-dejavu-core           # a real browser for the report page (label browser); manet report --png
 )
 
 if [[ "${1:-}" == --list ]]; then

@@ -5,6 +5,8 @@
 #
 #  - one BLAS/OpenMP thread per rank (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1),
 #    exported to every rank: ranks already share the cores;
+#  - MANET_PROGRESS=bar when this script writes to a terminal (the live progress bar),
+#    lines otherwise, unless already set;
 #  - binding: one rank per core when they fit on this machine; more ranks than cores
 #    (a laptop, CI) gets --oversubscribe, no binding and yielding idle ranks instead of
 #    Open MPI's refusal. Inside Slurm, or with your own --host/--hostfile/--bind-to/--map-by,
@@ -30,6 +32,10 @@ for a in "$@"; do
 done
 
 extra=(-x "OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}" -x "OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}")
+# The live progress bar when this script's output is a terminal, plain lines otherwise (a
+# log file, a pipe): mpirun gives every rank a pseudo-terminal, so the ranks cannot tell.
+if [[ -t 1 ]]; then progress=bar; else progress=lines; fi
+extra+=(-x "MANET_PROGRESS=${MANET_PROGRESS:-$progress}")
 if [[ $placement_given == 0 && -z "${SLURM_JOB_ID:-}" && -n "$np" ]]; then
   cores=$("$(dirname "${BASH_SOURCE[0]}")/cores.sh")  # the affinity mask, not OMP_NUM_THREADS
   if (( np <= cores )); then

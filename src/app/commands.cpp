@@ -1,6 +1,7 @@
 #include "app/commands.hpp"
 #include "app/predict_command.hpp"
 #include "app/prepare_command.hpp"
+#include "app/report_command.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -257,6 +258,7 @@ void add_commands(CLI::App& app, comm::Comm& comm) {
 
   add_prepare_command(app, comm);
   add_predict_command(app, comm);
+  add_report_command(app, comm);
 
   auto iargs = std::make_shared<InspectArgs>();
   auto* inspect_cmd = app.add_subcommand("inspect", "Show what a checkpoint holds (verifies every checksum).");

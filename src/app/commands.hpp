@@ -5,7 +5,7 @@
 
 namespace manet {
 
-// Registers train, eval, inspect, prepare and predict on `app`; each runs from its callback on the ranks
+// Registers train, eval, inspect, prepare, predict and report on `app`; each runs from its callback on the ranks
 // of `comm`.
 void add_commands(CLI::App& app, comm::Comm& comm);
 

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
              "  launch/mpirun.sh -np 4 build/manet train --config configs/fmnist.yaml\n"
              "  manet eval --checkpoint checkpoints/fmnist/step-00001000.h5 --data fashion_mnist:test\n"
              "  manet inspect checkpoints/fmnist/step-00001000.h5\n"
+             "  manet report checkpoints/fmnist            (the run as one HTML page)\n"
              "Each subcommand has its own --help.");
   // One BLAS thread per rank unless the user says otherwise: ranks share the cores.
   if (!std::getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);

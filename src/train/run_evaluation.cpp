@@ -53,7 +53,7 @@ bool RunEvaluation::end_of_epoch(RunPosition& at) {
   if (cfg.data.has_val()) {
     const auto t0 = Clock::now();
     const EvalResult r = evaluate_or_save(t_.val_data, at);
-    progress_.eval_done("val", at.step, at.epoch + 1, r, seconds_since(t0));
+    progress_.eval_done("val", at.step, at.epoch + 1, r, class_names(), seconds_since(t0));
     row.val_loss = r.loss(), row.val_accuracy = r.accuracy();
     const SelectionStep s = after_validation(cfg, r, at);
     if (s.new_best) {
@@ -73,7 +73,7 @@ bool RunEvaluation::end_of_epoch(RunPosition& at) {
   if (cfg.data.test.defined() && cfg.train.test_every_epoch) {
     const auto t0 = Clock::now();
     const EvalResult r = evaluate_or_save(t_.test_data, at);
-    progress_.eval_done("test", at.step, at.epoch + 1, r, seconds_since(t0));
+    progress_.eval_done("test", at.step, at.epoch + 1, r, class_names(), seconds_since(t0));
     row.test_loss = r.loss(), row.test_accuracy = r.accuracy();
   }
   at.history.push_back(row);
@@ -97,7 +97,7 @@ void RunEvaluation::end_of_run(RunPosition& at) {
   const auto t0 = Clock::now();
   const EvalResult last = evaluate_or_save(t_.test_data, at);
   const bool already_logged = cfg.train.test_every_epoch && !at.history.empty() && at.history.back().step == at.step;
-  if (!already_logged) progress_.eval_done("test", at.step, epoch, last, seconds_since(t0), "last");
+  if (!already_logged) progress_.eval_done("test", at.step, epoch, last, class_names(), seconds_since(t0), "last");
   if (!at.history.empty() && at.history.back().step == at.step)
     at.history.back().test_loss = last.loss(), at.history.back().test_accuracy = last.accuracy();
   result_line(last, "the last model (step " + std::to_string(at.step) + ")");
@@ -127,7 +127,10 @@ void RunEvaluation::end_of_run(RunPosition& at) {
         comm_.broadcast(model.values(), model.num_params() * long(sizeof(float)), 0, "broadcast of best.h5");
         const auto t1 = Clock::now();
         const EvalResult r = evaluate_sharded(comm_, model, t_.test_data, cfg.train.eval_batch_size);
-        progress_.eval_done("test", at.step, epoch, r, seconds_since(t1), "best");
+        long best_epoch = epoch;  // the record names the best model's own step and epoch
+        for (const EpochRecord& row : at.history)
+          if (row.step == at.best_step) best_epoch = row.epoch;
+        progress_.eval_done("test", at.best_step, best_epoch, r, class_names(), seconds_since(t1), "best");
         result_line(r, best);
         std::swap(results.front(), results.back());  // the selected model first
       }

@@ -6,6 +6,7 @@
 // Nothing is selected on the test set.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "comm/comm.hpp"
 #include "train/progress.hpp"
@@ -29,6 +30,11 @@ class RunEvaluation {
   void end_of_run(RunPosition& at);
 
   std::string best_path() const { return t_.config.checkpoint.dir + "/best.h5"; }
+  // Class names for the evaluation records (label k -> name), when the data names them.
+  const std::vector<std::string>& class_names() const {
+    return t_.test_data.preprocess.classes.empty() ? t_.train_data.preprocess.classes
+                                                   : t_.test_data.preprocess.classes;
+  }
 
  private:
   // The model's result on `data`; an error writes the checkpoint of the step reached first.

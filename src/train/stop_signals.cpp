@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -46,6 +47,14 @@ const char* signal_name(int sig) {
     case SIGHUP: return "SIGHUP";
   }
   return "a signal";
+}
+
+std::string slurm_requeue_note() {
+  const char* restarts = std::getenv("SLURM_RESTART_COUNT");
+  if (!restarts || std::atol(restarts) <= 0) return "";
+  const char* job = std::getenv("SLURM_JOB_ID");
+  return "Slurm job " + std::string(job ? job + std::string(" ") : "") + "restarted (restart " +
+         std::to_string(std::atol(restarts)) + ")";
 }
 
 StopSignals::StopSignals(const std::vector<int>& signals, bool report) : signals_(signals) {

@@ -3,6 +3,7 @@
 // SIGINT, SIGTERM, SIGUSR1) only set a flag; the training loop reads it at every step,
 // the ranks agree on it (any rank's signal stops all), write a checkpoint and leave
 // with status 0. A second SIGINT ends the process at once (exit 130).
+#include <string>
 #include <vector>
 
 namespace manet {
@@ -24,5 +25,10 @@ class StopSignals {
 
 // "SIGTERM" for SIGTERM.
 const char* signal_name(int sig);
+
+// When Slurm started this job again after a requeue (SLURM_RESTART_COUNT > 0, as after
+// cluster/preemptible.sh's `scontrol requeue`): "Slurm job 1234 restarted (restart 2)";
+// otherwise "".
+std::string slurm_requeue_note();
 
 }  // namespace manet

@@ -1,7 +1,5 @@
 #include "train/trainer.hpp"
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +14,7 @@
 #include "train/evaluate.hpp"
 #include "train/progress.hpp"
 #include "train/run_evaluation.hpp"
+#include "train/run_times.hpp"
 #include "train/setup.hpp"
 #include "train/step.hpp"
 #include "train/step_observers.hpp"
@@ -31,13 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// This process's peak resident set in MB (Linux reports KiB).
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return double(usage.ru_maxrss) / 1024.0;
-}
-
 }  // namespace
 
 void train(Config config, comm::Comm& comm) {
@@ -45,6 +37,8 @@ void train(Config config, comm::Comm& comm) {
   const bool lead = rank == 0;
   comm.set_timeout(config.dist.timeout_s);
   const FaultPlan faults = FaultPlan::from_env();
+  bool live_bar = false;  // MANET_PROGRESS is checked before anything else, like the config
+  comm::agree(comm, [&] { live_bar = progress_bar_wanted(comm::launched_by_mpi()); });
   const long global_batch = config.train.batch_size * world;
   // From here on a stop signal only sets a flag: caught during set-up, it stops the run
   // after its first step.
@@ -106,10 +100,14 @@ void train(Config config, comm::Comm& comm) {
   std::unique_ptr<Progress> progress_owner;
   comm::agree(comm, [&] {
     progress_owner = std::make_unique<Progress>(cfg.checkpoint.dir + "/metrics.jsonl", at.run_id, total_steps,
-                                                global_batch, lead);
+                                                global_batch, lead, live_bar);
   });
   Progress& progress = *progress_owner;
-  if (t.resumed) progress.note_event("resumed", at.step);
+  progress.run_started({at.step, at.epoch, total_steps, sampler.steps_per_epoch(), global_batch, model.num_params(),
+                        world, hosts, device == DeviceKind::cuda ? "cuda" : "cpu", cfg.source, to_yaml(cfg)});
+  if (const std::string requeue = slurm_requeue_note(); !requeue.empty())
+    progress.note_event("requeued", at.step, requeue);
+  if (t.resumed) progress.note_event("resumed", at.step, t.started_from);
   auto last_save = Clock::now();
   // Rank 0 writes (every rank holds the same state); all ranks learn whether it worked.
   auto save = [&] {
@@ -159,12 +157,14 @@ void train(Config config, comm::Comm& comm) {
       comm.set_context("while stopping");
       timeline.maybe_write(at.step, true);
       const std::string path = save();
-      if (lead)
-        std::printf("stopped by %s after step %ld of %ld: checkpoint %s durable %.2f s after the signal; run the "
-                    "same command to resume\n",
-                    stop_signals.received() ? signal_name(stop_signals.received()) : "a signal on another rank",
-                    long(at.step), total_steps, path.c_str(), stop_signals.seconds_since_signal());
-      progress.note_event("stopped", at.step);
+      const std::string by =
+          stop_signals.received() ? signal_name(stop_signals.received()) : "a signal on another rank";
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.2f", stop_signals.seconds_since_signal());
+      progress.note("stopped by " + by + " after step " + std::to_string(at.step) + " of " +
+                    std::to_string(total_steps) + ": checkpoint " + path + " durable " + seconds +
+                    " s after the signal; run the same command to resume");
+      progress.note_event("stopped", at.step, by);
       return;
     }
     if (!sampler.has_batch_at(at.epoch_offset) && end_epoch()) break;
@@ -177,20 +177,9 @@ void train(Config config, comm::Comm& comm) {
   evaluation.end_of_run(at);
   const std::string final_path = save();
 
-  // Where the time went: the smallest wait over the ranks, step by step, is the
-  // communication proper; the largest peak memory over the ranks.
-  StepTimes& times = timer.times();
-  std::vector<double>& waits = timer.comm_waits();
-  comm.all_reduce(waits.data(), long(waits.size()), comm::ReduceOp::min, "all-reduce of step timings");
-  for (double w : waits) times.comm_floor += w;
-  double peaks[2] = {peak_rss_mb(), trained->peak_device_mb()};
-  comm.all_reduce(peaks, 2, comm::ReduceOp::max, "all-reduce of peak memory");
-  times.peak_rss_mb = peaks[0], times.peak_gpu_mb = peaks[1];
-  // True only if every step on every rank ran with subnormals flushed.
-  double flushed = timer.subnormals_flushed_every_step() ? 1.0 : 0.0;
-  comm.all_reduce(&flushed, 1, comm::ReduceOp::min, "all-reduce of the subnormal mode");
-  times.subnormals_flushed = flushed == 1.0;
-  progress.summary(times, world);
+  // Where the time went, on every rank.
+  const RunTimes times = gather_run_times(comm, timer, trained->peak_device_mb());
+  progress.summary(times.overall, times.ranks, world);
   progress.note("done: " + std::to_string(at.step) + " steps in " + format_duration(progress.elapsed_seconds()) +
                 "; final checkpoint " + final_path);
 }
