@@ -2,7 +2,7 @@
 // ReLU, sigmoid or tanh, elementwise.
 #include <vector>
 
-#include "kernels/cpu/activation.hpp"
+#include "kernels/cpu/kernel_types.hpp"
 #include "layers/layer.hpp"
 
 namespace manet {

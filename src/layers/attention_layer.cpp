@@ -1,6 +1,6 @@
 #include "layers/attention_layer.hpp"
 
-#include "kernels/cpu/attention.hpp"
+#include "kernels/cpu/kernel_table.hpp"
 #include "layers/param_specs.hpp"
 
 namespace manet {
@@ -38,9 +38,10 @@ Activations<T> AttentionLayer<T>::forward(const Activations<T>& in, const StepCo
   ensure_size(o_, NCP);
   ensure_size(z_, NCP);
   ensure_size(lse_, long(in.N) * heads_ * P);
-  ensure_size(scratch_, cpu::head_scratch_size<T>(in_.C / heads_, int(P)) + 5 * long(in_.C) * P);
-  cpu::attention_forward(y_.data(), qkv_.data(), o_.data(), z_.data(), lse_.data(), scratch_.data(), in.data, in.mask,
-                         wqkv_, bqkv_, wproj_, bproj_, *gamma_, in.N, in_.C, int(P), heads_);
+  const cpu::Kernels<T>& k = cpu::kernels<T>();
+  ensure_size(scratch_, k.attention_head_scratch(in_.C / heads_, int(P)) + 5 * long(in_.C) * P);
+  k.attention_forward(y_.data(), qkv_.data(), o_.data(), z_.data(), lse_.data(), scratch_.data(), in.data, in.mask,
+                      wqkv_, bqkv_, wproj_, bproj_, *gamma_, in.N, in_.C, int(P), heads_);
   return {y_.data(), in.N, in_, in.mask};
 }
 
@@ -49,11 +50,12 @@ const T* AttentionLayer<T>::backward(const T* dy, bool want_dx) {
   const long P = in_.positions(), CP = long(in_.C) * P;
   if (want_dx) ensure_size(dx_, long(input_.N) * CP);
   T* ws = scratch_.data();
-  const long head = cpu::head_scratch_size<T>(in_.C / heads_, int(P));
+  const cpu::Kernels<T>& k = cpu::kernels<T>();
+  const long head = k.attention_head_scratch(in_.C / heads_, int(P));
   const cpu::AttentionScratch<T> scratch{ws, ws + head, ws + head + CP, ws + head + 2 * CP};
-  cpu::attention_backward(want_dx ? dx_.data() : nullptr, dwqkv_, dbqkv_, dwproj_, dbproj_, dgamma_, scratch, dy,
-                          input_.data, input_.mask, qkv_.data(), lse_.data(), o_.data(), z_.data(), wqkv_, wproj_, *gamma_,
-                          input_.N, in_.C, int(P), heads_);
+  k.attention_backward(want_dx ? dx_.data() : nullptr, dwqkv_, dbqkv_, dwproj_, dbproj_, dgamma_, scratch, dy,
+                       input_.data, input_.mask, qkv_.data(), lse_.data(), o_.data(), z_.data(), wqkv_, wproj_, *gamma_,
+                       input_.N, in_.C, int(P), heads_);
   return want_dx ? dx_.data() : nullptr;
 }
 

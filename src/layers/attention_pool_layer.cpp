@@ -1,6 +1,6 @@
 #include "layers/attention_pool_layer.hpp"
 
-#include "kernels/cpu/attention_pool.hpp"
+#include "kernels/cpu/kernel_table.hpp"
 #include "layers/param_specs.hpp"
 
 namespace manet {
@@ -21,7 +21,8 @@ Activations<T> AttentionPoolLayer<T>::forward(const Activations<T>& in, const St
   input_ = in;
   ensure_size(v_, long(in.N) * in_.C);
   ensure_size(alpha_, long(in.N) * in_.positions());
-  cpu::attention_pool_forward(v_.data(), alpha_.data(), in.data, in.mask, w_, *b_, in.N, in_.C, in_.positions());
+  cpu::kernels<T>().attention_pool_forward(v_.data(), alpha_.data(), in.data, in.mask, w_, *b_, in.N, in_.C,
+                                           in_.positions());
   return {v_.data(), in.N, output_shape(), nullptr};
 }
 
@@ -29,8 +30,8 @@ template <class T>
 const T* AttentionPoolLayer<T>::backward(const T* dy, bool want_dx) {
   ensure_size(dscore_, in_.positions());
   if (want_dx) ensure_size(dx_, long(input_.N) * in_.size());
-  cpu::attention_pool_backward(want_dx ? dx_.data() : nullptr, dw_, db_, dscore_.data(), dy, input_.data,
-                               alpha_.data(), w_, input_.N, in_.C, in_.positions());
+  cpu::kernels<T>().attention_pool_backward(want_dx ? dx_.data() : nullptr, dw_, db_, dscore_.data(), dy, input_.data,
+                                            alpha_.data(), w_, input_.N, in_.C, in_.positions());
   return want_dx ? dx_.data() : nullptr;
 }
 

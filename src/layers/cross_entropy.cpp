@@ -2,7 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/shape.hpp"
-#include "kernels/cpu/cross_entropy.hpp"
+#include "kernels/cpu/kernel_table.hpp"
 
 namespace manet {
 
@@ -19,13 +19,13 @@ T CrossEntropy<T>::forward(const T* logits, const int64_t* labels, int N, T smoo
   N_ = N, labels_ = labels, smoothing_ = smoothing;
   ensure_size(probs_, long(N) * classes_);
   ensure_size(losses_, N);
-  return cpu::cross_entropy_forward(probs_.data(), losses_.data(), logits, labels, N, classes_, smoothing);
+  return cpu::kernels<T>().cross_entropy_forward(probs_.data(), losses_.data(), logits, labels, N, classes_, smoothing);
 }
 
 template <class T>
 const T* CrossEntropy<T>::backward(T scale) {
   ensure_size(dlogits_, long(N_) * classes_);
-  cpu::cross_entropy_backward(dlogits_.data(), probs_.data(), labels_, N_, classes_, smoothing_, scale);
+  cpu::kernels<T>().cross_entropy_backward(dlogits_.data(), probs_.data(), labels_, N_, classes_, smoothing_, scale);
   return dlogits_.data();
 }
 

@@ -1,6 +1,6 @@
 #include "layers/dropout_layer.hpp"
 
-#include "kernels/cpu/dropout.hpp"
+#include "kernels/cpu/kernel_table.hpp"
 
 namespace manet {
 
@@ -13,7 +13,8 @@ Activations<T> DropoutLayer<T>::forward(const Activations<T>& in, const StepCont
   ensure_size(y_, n);
   ensure_size(keep_, n);
   const RandomStream stream(ctx.seed, RandomPurpose::dropout, uint64_t(ctx.step), uint64_t(layer_id_));
-  cpu::dropout_forward(y_.data(), keep_.data(), in.data, in.N, shape_.size(), p_, stream, ctx.first_sample);
+  cpu::kernels<T>().dropout_forward(y_.data(), keep_.data(), in.data, in.N, shape_.size(), p_, stream,
+                                    ctx.first_sample);
   return {y_.data(), in.N, shape_, in.mask};
 }
 
@@ -23,7 +24,7 @@ const T* DropoutLayer<T>::backward(const T* dy, bool want_dx) {
   if (!active_) return dy;
   const long n = long(N_) * shape_.size();
   ensure_size(dx_, n);
-  cpu::dropout_backward(dx_.data(), dy, keep_.data(), n);
+  cpu::kernels<T>().dropout_backward(dx_.data(), dy, keep_.data(), n);
   return dx_.data();
 }
 

@@ -1,6 +1,6 @@
 #include "layers/linear_layer.hpp"
 
-#include "kernels/cpu/linear.hpp"
+#include "kernels/cpu/kernel_table.hpp"
 #include "layers/param_specs.hpp"
 
 namespace manet {
@@ -20,14 +20,15 @@ template <class T>
 Activations<T> LinearLayer<T>::forward(const Activations<T>& in, const StepContext&) {
   input_ = in;
   ensure_size(y_, long(in.N) * out_);
-  cpu::linear_forward(y_.data(), in.data, w_, b_, in.N, in_, out_);
+  cpu::kernels<T>().linear_forward(y_.data(), in.data, w_, b_, in.N, in_, out_);
   return {y_.data(), in.N, output_shape(), nullptr};
 }
 
 template <class T>
 const T* LinearLayer<T>::backward(const T* dy, bool want_dx) {
   if (want_dx) ensure_size(dx_, long(input_.N) * in_);
-  cpu::linear_backward(want_dx ? dx_.data() : nullptr, dw_, db_, dy, input_.data, w_, input_.N, in_, out_);
+  cpu::kernels<T>().linear_backward(want_dx ? dx_.data() : nullptr, dw_, db_, dy, input_.data, w_, input_.N, in_,
+                                    out_);
   return want_dx ? dx_.data() : nullptr;
 }
 

@@ -1,6 +1,7 @@
 #include "layers/pool_layer.hpp"
 
 #include "core/error.hpp"
+#include "kernels/cpu/kernel_table.hpp"
 
 namespace manet {
 
@@ -21,8 +22,8 @@ Activations<T> PoolLayer<T>::forward(const Activations<T>& in, const StepContext
   ensure_size(y_, long(in.N) * out.size());
   if (in.mask) ensure_size(ymask_, long(in.N) * out.positions());
   if (kind_ == cpu::PoolKind::max) ensure_size(argmax_, long(in.N) * out.size());
-  const int emptied = cpu::pool_forward(y_.data(), ymask_.data(), argmax_.data(), in.data, in.mask, kind_, in.N,
-                                        in_.C, in_.H, in_.W, sh_, sw_);
+  const int emptied = cpu::kernels<T>().pool_forward(y_.data(), ymask_.data(), argmax_.data(), in.data, in.mask, kind_,
+                                                     in.N, in_.C, in_.H, in_.W, sh_, sw_);
   if (emptied > 0) throw pooling_emptied_error(emptied, where_, in_, sh_, sw_);
   return {y_.data(), in.N, out, in.mask ? ymask_.data() : nullptr};
 }
@@ -31,7 +32,8 @@ template <class T>
 const T* PoolLayer<T>::backward(const T* dy, bool want_dx) {
   if (!want_dx) return nullptr;
   ensure_size(dx_, long(input_.N) * in_.size());
-  cpu::pool_backward(dx_.data(), dy, argmax_.data(), input_.mask, kind_, input_.N, in_.C, in_.H, in_.W, sh_, sw_);
+  cpu::kernels<T>().pool_backward(dx_.data(), dy, argmax_.data(), input_.mask, kind_, input_.N, in_.C, in_.H, in_.W,
+                                  sh_, sw_);
   return dx_.data();
 }
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "kernels/cpu/pool.hpp"
+#include "kernels/cpu/kernel_types.hpp"
 #include "layers/layer.hpp"
 
 namespace manet {

@@ -11,8 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/activation.hpp"
-#include "kernels/cpu/pool.hpp"
+#include "kernels/cpu/kernel_types.hpp"
 #include "model/model_spec.hpp"
 #include "model/param_table.hpp"
 

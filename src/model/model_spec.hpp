@@ -6,8 +6,7 @@
 #include <vector>
 
 #include "core/shape.hpp"
-#include "kernels/cpu/activation.hpp"
-#include "kernels/cpu/pool.hpp"
+#include "kernels/cpu/kernel_types.hpp"
 
 namespace manet {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
-#include "kernels/cpu/optimizer.hpp"
+#include "kernels/cpu/kernel_table.hpp"
 
 namespace manet {
 
@@ -17,7 +17,7 @@ class Sgd final : public Optimizer {
   }
 
   void step(float* p, const float* grad, double lr) override {
-    cpu::sgd_step(p, buffer_.data(), grad, n_, sgd_scalars(spec_, lr, !has_buffer_));
+    cpu::kernels<float>().sgd_step(p, buffer_.data(), grad, n_, sgd_scalars(spec_, lr, !has_buffer_));
     has_buffer_ = spec_.momentum != 0;
     ++steps_;
   }
@@ -51,7 +51,7 @@ class AdamW final : public Optimizer {
 
   void step(float* p, const float* grad, double lr) override {
     ++steps_;
-    cpu::adamw_step(p, m_.data(), v_.data(), grad, n_, adamw_scalars(spec_, lr, steps_));
+    cpu::kernels<float>().adamw_step(p, m_.data(), v_.data(), grad, n_, adamw_scalars(spec_, lr, steps_));
   }
 
   std::vector<std::pair<std::string, double>> hyper_parameters() const override {

@@ -14,6 +14,8 @@
 
 #include "kernels/cpu/attention.hpp"
 #include "kernels/cpu/attention_core.hpp"
+#include "kernels/cpu/kernel_table.hpp"
+#include "kernels/per_isa.hpp"
 
 namespace {
 
@@ -67,16 +69,25 @@ Reference reference_attention(const std::vector<double>& q, const std::vector<do
   return r;
 }
 
+// The scratch of one head: the generic kernels' (attention_core.hpp as included here), or
+// for float that of instruction set `isa`'s build (kernels/cpu/kernel_table.hpp).
+template <class T>
+long scratch_size(const manet::Isa* isa, int d, int P) {
+  if constexpr (std::is_same_v<T, float>)
+    if (isa) return manet::cpu::float_kernels(*isa).attention_head_scratch(d, P);
+  return manet::cpu::HeadScratch<T>::size(d, P);
+}
+
 // Runs forward and backward of one head: the generic kernels, or for float the kernels of
-// instruction set `isa` (kernels/cpu/attention_isa.hpp).
+// instruction set `isa`.
 template <class T>
 void run_head(const manet::Isa* isa, T* o, T* lse, T* dq, T* dk, T* dv, const T* q, const T* k, const T* v,
               const T* dO, long ld, const uint8_t* m, int d, int P, T* ws) {
   if constexpr (std::is_same_v<T, float>) {
     if (isa) {
-      const auto& kernels = manet::cpu::attention_head_kernels(*isa);
-      kernels.forward(o, lse, q, k, v, ld, m, d, P, ws);
-      kernels.backward(dq, dk, dv, q, k, v, o, dO, ld, lse, m, d, P, ws);
+      const auto& kernels = manet::cpu::float_kernels(*isa);
+      kernels.attention_head_forward(o, lse, q, k, v, ld, m, d, P, ws);
+      kernels.attention_head_backward(dq, dk, dv, q, k, v, o, dO, ld, lse, m, d, P, ws);
       return;
     }
   }
@@ -121,7 +132,7 @@ void expect_matches(int d, int P, bool masked, double tolerance, const manet::Is
   };
   const auto qt = strided(q), kt = strided(k), vt = strided(v), dOt = strided(dO);
   std::vector<T> o(d * ld, T(99)), lse(P), dq(d * ld, T(99)), dk(d * ld, T(99)), dv(d * ld, T(99));
-  std::vector<T> ws(manet::cpu::head_scratch_size<T>(d, P), T(-3));  // garbage must not leak
+  std::vector<T> ws(scratch_size<T>(isa, d, P), T(-3));  // garbage must not leak
   const uint8_t* m = masked ? mask.data() : nullptr;
   run_head<T>(isa, o.data(), lse.data(), dq.data(), dk.data(), dv.data(), qt.data(), kt.data(), vt.data(), dOt.data(),
               ld, m, d, P, ws.data());
@@ -154,19 +165,17 @@ TEST(AttentionCore, FloatMatchesTextbookAttention) {
 
 // Each instruction set's float kernels (64-byte vectors and 8-query blocks under AVX-512)
 // against the same reference, at the model's shapes and around both vector widths.
-class AttentionCoreIsa : public ::testing::TestWithParam<manet::Isa> {};
+using AttentionCoreIsa = manet::testing::PerIsa;
 
 TEST_P(AttentionCoreIsa, FloatMatchesTextbookAttention) {
   const manet::Isa isa = GetParam();
-  if (!manet::cpu_supports(isa)) GTEST_SKIP() << "this CPU has no " << manet::isa_name(isa);
   for (int d : {1, 3, 8, 16, 32})
     for (int P : {1, 5, 13, 17, 49, 64, 196, 200})
       for (bool masked : {false, true})
         if (!(masked && P < 3)) expect_matches<float>(d, P, masked, kFloatTolerance, &isa);
 }
 
-INSTANTIATE_TEST_SUITE_P(Isa, AttentionCoreIsa, ::testing::Values(manet::Isa::avx2, manet::Isa::avx512),
-                         [](const auto& info) { return std::string(manet::isa_name(info.param)); });
+MANET_PER_ISA(AttentionCoreIsa);
 
 TEST(AttentionCore, DoubleMatchesTextbookAttention) {
   for (int d : {2, 5, 16})

@@ -1,25 +1,26 @@
 // Winograd F(2x2, 3x3) (winograd.hpp) and im2col + GEMM (conv.hpp) against the convolution
 // written out in double (naive_conv.hpp): the forward with bias and ReLU, the input gradient
 // (Winograd's through the adjoint weights), and the weight and bias gradients, on even and
-// odd maps; and the blocked transpose Winograd lays channels out with.
+// odd maps; and the blocked transpose Winograd lays channels out with. Each instruction
+// set's build of them (kernel_table.hpp); the weight transforms have only the baseline's.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "kernels/cpu/conv.hpp"
+#include "kernels/cpu/kernel_table.hpp"
+#include "kernels/cpu/winograd.hpp"
 #include "kernels/naive_conv.hpp"
 #include "kernels/normal_values.hpp"
-#include "kernels/cpu/transpose.hpp"
-#include "kernels/cpu/winograd.hpp"
+#include "kernels/per_isa.hpp"
 
 namespace manet::cpu {
 namespace {
 
 using manet::testing::normal_values;
 
-void compare(int S, int Ci, int Co, int H, int W) {
+void compare(const Kernels<float>& k, int S, int Ci, int Co, int H, int W) {
   SCOPED_TRACE(::testing::Message() << S << "x" << Ci << "x" << H << "x" << W << " -> " << Co);
   ASSERT_TRUE(winograd_applies(Ci, Co, 3, 3, nullptr));
   const long P = long(H) * W;
@@ -31,10 +32,10 @@ void compare(int S, int Ci, int Co, int H, int W) {
   std::vector<float> U(16L * Ci * Co), wt(w.size()), Ut(16L * Ci * Co);
   const manet::testing::NaiveConv naive{S, Ci, H, W, Co, 3, 3};
   const std::vector<double> y_ref = naive.forward(x, w, b);
-  conv_relu_forward(y_gemm.data(), col.data(), scratch.data(), x.data(), nullptr, w.data(), b.data(), S, Ci, H, W, Co,
+  k.conv_relu_forward(y_gemm.data(), col.data(), scratch.data(), x.data(), nullptr, w.data(), b.data(), S, Ci, H, W, Co,
                     3, 3);
   winograd_weights(U.data(), w.data(), Co, Ci);
-  winograd_conv(y.data(), x.data(), static_cast<const float*>(nullptr), U.data(), b.data(), true, S, Ci, Co, H, W,
+  k.winograd_conv(y.data(), x.data(), nullptr, U.data(), b.data(), true, S, Ci, Co, H, W,
                 ws.data(), M.data());
   EXPECT_EQ(std::count(M.begin(), M.end(), 0.0f), long(M.size()));
   const double tol = 1e-5 * std::sqrt(double(9 * Ci));
@@ -44,11 +45,11 @@ void compare(int S, int Ci, int Co, int H, int W) {
   // dx: Winograd with the adjoint weights and conv.hpp's backward (col2im of Wᵀ g).
   const manet::testing::NaiveConv::Grads ref = naive.backward(x, w, y, dy);
   std::vector<float> dx_gemm(S * Ci * P), dx(S * Ci * P), dw(w.size(), 0.25f), db(Co, 0.25f);
-  conv_relu_backward(dx_gemm.data(), dw.data(), db.data(), col.data(), scratch.data(), dy.data(), y.data(),
+  k.conv_relu_backward(dx_gemm.data(), dw.data(), db.data(), col.data(), scratch.data(), dy.data(), y.data(),
                      x.data(), nullptr, w.data(), S, Ci, H, W, Co, 3, 3);
   adjoint_weights(wt.data(), w.data(), Co, Ci);
   winograd_weights(Ut.data(), wt.data(), Ci, Co);
-  winograd_conv(dx.data(), dy.data(), y.data(), Ut.data(), static_cast<const float*>(nullptr), false, S, Co, Ci, H, W,
+  k.winograd_conv(dx.data(), dy.data(), y.data(), Ut.data(), nullptr, false, S, Co, Ci, H, W,
                 ws.data(), M.data());
   const double tol_dx = 1e-5 * std::sqrt(double(9 * Co));
   for (long i = 0; i < long(dx.size()); ++i) {
@@ -59,7 +60,7 @@ void compare(int S, int Ci, int Co, int H, int W) {
   // dweight, dbias (they accumulate onto what is there), 3 samples per GEMM.
   std::vector<float> dw2(w.size(), 0.25f), db2(Co, 0.25f);
   std::vector<float> gws(winograd_weight_grad_workspace(3, Ci, Co, H, W));
-  winograd_weight_grad(dw2.data(), db2.data(), x.data(), dy.data(), y.data(), S, Ci, Co, H, W, 3, gws.data());
+  k.winograd_weight_grad(dw2.data(), db2.data(), x.data(), dy.data(), y.data(), S, Ci, Co, H, W, 3, gws.data());
   const double tol_w = 1e-5 * std::sqrt(double(S * P));
   for (std::size_t i = 0; i < dw.size(); ++i) {
     const double want = 0.25 + ref.dw[i];
@@ -73,13 +74,15 @@ void compare(int S, int Ci, int Co, int H, int W) {
   }
 }
 
-TEST(Transpose, BlockedEqualsElementwiseWithAndWithoutGate) {
+using Transpose = manet::testing::PerIsa;
+
+TEST_P(Transpose, BlockedEqualsElementwiseWithAndWithoutGate) {
   for (auto [rows, cols] : {std::pair{8, 8}, {19, 13}, {5, 30}, {64, 196}}) {
     const long lds = cols + 3, ldd = rows + 2;
     const auto src = normal_values(rows * lds, 5), gate = normal_values(rows * lds, 6);
     for (const float* g : {static_cast<const float*>(nullptr), gate.data()}) {
       std::vector<float> dst(cols * ldd, 9.0f), want(cols * ldd, 9.0f);
-      transpose(dst.data(), ldd, src.data(), lds, rows, cols, g);
+      kernels().transpose(dst.data(), ldd, src.data(), lds, rows, cols, g);
       for (int i = 0; i < rows; ++i)
         for (int j = 0; j < cols; ++j) want[j * ldd + i] = !g || g[i * lds + j] > 0 ? src[i * lds + j] : 0.0f;
       EXPECT_EQ(dst, want) << rows << "x" << cols << (g ? " gated" : "");
@@ -87,12 +90,18 @@ TEST(Transpose, BlockedEqualsElementwiseWithAndWithoutGate) {
   }
 }
 
-TEST(Winograd, AndIm2colMatchTheConvolutionWrittenOutForwardAndAllGradients) {
-  compare(8, 32, 64, 14, 14);  // the spec example's blocks.2
-  compare(3, 64, 128, 7, 7);   // odd: edge tiles half outside the map
-  compare(2, 8, 16, 5, 12);
-  compare(2, 16, 8, 1, 9);
+using Winograd = manet::testing::PerIsa;
+
+TEST_P(Winograd, AndIm2colMatchTheConvolutionWrittenOutForwardAndAllGradients) {
+  const Kernels<float>& k = kernels();
+  compare(k, 8, 32, 64, 14, 14);  // the spec example's blocks.2
+  compare(k, 3, 64, 128, 7, 7);   // odd: edge tiles half outside the map
+  compare(k, 2, 8, 16, 5, 12);
+  compare(k, 2, 16, 8, 1, 9);
 }
+
+MANET_PER_ISA(Transpose);
+MANET_PER_ISA(Winograd);
 
 }  // namespace
 }  // namespace manet::cpu

@@ -1,5 +1,6 @@
 // A finite-difference gradient test for every layer (input and parameter gradients).
 #include "core/error.hpp"
+#include "kernels/cpu/pool.hpp"
 #include "layers/activation_layer.hpp"
 #include "layers/attention_layer.hpp"
 #include "layers/attention_pool_layer.hpp"

@@ -4,9 +4,10 @@
 #include <algorithm>
 #include <cmath>
 
-namespace manet::cpu {
+#include "kernels/cpu/kernel_isa.hpp"
+#include "kernels/cpu/kernel_types.hpp"  // ActivationKind
 
-enum class ActivationKind { relu, sigmoid, tanh };
+namespace MANET_CPU_KERNELS {
 
 template <class T>
 void activation_forward(T* y, const T* x, long n, ActivationKind kind) {
@@ -38,4 +39,4 @@ void activation_backward(T* dx, const T* dy, const T* y, long n, ActivationKind 
   }
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -13,13 +13,12 @@
 #include <cstdint>
 #include <limits>
 
-#include <type_traits>
-
 #include "core/blas.hpp"
 #include "kernels/cpu/attention_core.hpp"
-#include "kernels/cpu/attention_isa.hpp"
+#include "kernels/cpu/kernel_isa.hpp"
+#include "kernels/cpu/kernel_types.hpp"
 
-namespace manet::cpu {
+namespace MANET_CPU_KERNELS {
 
 // m (rows, cols) = bias broadcast along rows: a GEMM with beta = 1 then adds onto it (OpenBLAS
 // skips its separate zeroing pass when beta is 1, and no second pass adds the bias).
@@ -38,30 +37,23 @@ void accumulate_row_sums(T* out, const T* m, int rows, int cols) {
   }
 }
 
-// The scratch one head needs (attention_head_scratch numbers): float runs the instruction
-// set chosen at start (attention_isa.hpp), double the generic kernels (gradient checks).
+// The head core over a raw scratch of head_scratch_size<T>(d, P) numbers (the size depends
+// on the vector width: each build of the kernels has its own, kernel_table.hpp).
 template <class T>
 long head_scratch_size(int d, int P) {
-  if constexpr (std::is_same_v<T, float>) return head_scratch_size_float(d, P);
   return HeadScratch<T>::size(d, P);
 }
 
 template <class T>
 void head_forward(T* o, T* lse, const T* q, const T* k, const T* v, long ld, const uint8_t* mask, int d, int P,
                   T* scratch) {
-  if constexpr (std::is_same_v<T, float>)
-    attention_head_kernels(active_isa()).forward(o, lse, q, k, v, ld, mask, d, P, scratch);
-  else
-    attention_head_forward(o, lse, q, k, v, ld, mask, d, P, HeadScratch<T>(scratch, d, P));
+  attention_head_forward(o, lse, q, k, v, ld, mask, d, P, HeadScratch<T>(scratch, d, P));
 }
 
 template <class T>
 void head_backward(T* dq, T* dk, T* dv, const T* q, const T* k, const T* v, const T* o, const T* do_, long ld,
                    const T* lse, const uint8_t* mask, int d, int P, T* scratch) {
-  if constexpr (std::is_same_v<T, float>)
-    attention_head_kernels(active_isa()).backward(dq, dk, dv, q, k, v, o, do_, ld, lse, mask, d, P, scratch);
-  else
-    attention_head_backward(dq, dk, dv, q, k, v, o, do_, ld, lse, mask, d, P, HeadScratch<T>(scratch, d, P));
+  attention_head_backward(dq, dk, dv, q, k, v, o, do_, ld, lse, mask, d, P, HeadScratch<T>(scratch, d, P));
 }
 
 // y, o, z: (N, C, P); qkv: (N, 3C, P) and lse: (N, heads, P) kept for backward;
@@ -92,15 +84,6 @@ void attention_forward(T* y, T* qkv, T* o, T* z, T* lse, T* head_ws, const T* x,
     for (long i = 0; i < long(C) * P; ++i) yn[i] = xn[i] + gamma * zn[i];
   }
 }
-
-// Workspaces for one sample at a time.
-template <class T>
-struct AttentionScratch {
-  T* head;     // head_scratch_size<T>(C / heads, P)
-  T* dz;       // (C, P)
-  T* dO;       // (C, P)
-  T* dqkv;     // (3C, P)
-};
 
 // Accumulates all parameter gradients (dgamma is one scalar); writes dx unless null.
 template <class T>
@@ -146,4 +129,4 @@ void attention_backward(T* dx, T* dwqkv, T* dbqkv, T* dwproj, T* dbproj, T* dgam
   }
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

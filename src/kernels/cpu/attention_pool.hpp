@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <limits>
 
-namespace manet::cpu {
+#include "kernels/cpu/kernel_isa.hpp"
+
+namespace MANET_CPU_KERNELS {
 
 // v: (N, C); alpha: (N, P) kept for backward; w: (C); mask: (N, P) or null.
 template <class T>
@@ -67,4 +69,4 @@ void attention_pool_backward(T* dx, T* dw, T* db, T* dscore, const T* dv, const 
   }
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -8,8 +8,9 @@
 #include <cstdint>
 
 #include "core/blas.hpp"
+#include "kernels/cpu/kernel_isa.hpp"
 
-namespace manet::cpu {
+namespace MANET_CPU_KERNELS {
 
 // col: (K, N*P) with K = C*kh*kw, P = H*W; x: (N, C, H, W); mask: (N, P) or null.
 template <class T>
@@ -134,4 +135,4 @@ void conv_relu_backward(T* dx, T* dweight, T* dbias, T* col, T* scratch, const T
   col2im(dx, col, mask, N, Ci, H, W, kh, kw);
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -10,9 +10,10 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/cpu/attention_core.hpp"  // Lanes, load_v, store_v
+#include "kernels/cpu/kernel_isa.hpp"
+#include "kernels/cpu/vector.hpp"
 
-namespace manet::cpu {
+namespace MANET_CPU_KERNELS {
 
 // When the direct kernels apply: one input channel, no key mask, kernel sides 1, 3 or 5
 // (each size is its own instantiation, so the taps live in registers).
@@ -57,7 +58,7 @@ void direct_forward(T* y, T* xp, const T* x, const T* weight, const T* bias, int
   constexpr int L = Lanes<T>::W, taps = kh * kw;
   const DirectConvPlane<T> g(H, W, kh, kw);
   pad_planes(xp, x, N, H, W, kh, kw);
-  alignas(32) T tail[L];
+  alignas(MANET_VECTOR_BYTES) T tail[L];
   for (int n = 0; n < N; ++n)
     for (int co = 0; co < Co; ++co) {  // the channel's taps stay in registers over the plane
       V wv[taps];
@@ -88,7 +89,7 @@ void direct_backward(T* dweight, T* dbias, T* xp, const T* dy, const T* y, const
   constexpr int L = Lanes<T>::W, taps = kh * kw;
   const DirectConvPlane<T> g(H, W, kh, kw);
   pad_planes(xp, x, N, H, W, kh, kw);
-  alignas(32) T ty[L] = {}, tdy[L] = {};  // a row's last, partial vector
+  alignas(MANET_VECTOR_BYTES) T ty[L] = {}, tdy[L] = {};  // a row's last, partial vector
   for (int co = 0; co < Co; ++co) {
     V acc[taps] = {}, bsum = {};
     for (int n = 0; n < N; ++n) {
@@ -152,4 +153,4 @@ void direct_conv_relu_backward(T* dweight, T* dbias, T* xp, const T* dy, const T
   });
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

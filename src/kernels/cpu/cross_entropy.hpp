@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdint>
 
-namespace manet::cpu {
+#include "kernels/cpu/kernel_isa.hpp"
+
+namespace MANET_CPU_KERNELS {
 
 // probs: (N, K) kept for backward; losses: (N). Returns the sum of the per-sample losses.
 template <class T>
@@ -43,4 +45,4 @@ void cross_entropy_backward(T* dlogits, const T* probs, const int64_t* labels, i
     }
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -5,8 +5,9 @@
 #include <cstdint>
 
 #include "core/rng.hpp"
+#include "kernels/cpu/kernel_isa.hpp"
 
-namespace manet::cpu {
+namespace MANET_CPU_KERNELS {
 
 // y, keep: (N, F); keep holds 0 or 1/(1-p) per unit for backward.
 template <class T>
@@ -26,4 +27,4 @@ void dropout_backward(T* dx, const T* dy, const T* keep, long n) {
   for (long i = 0; i < n; ++i) dx[i] = dy[i] * keep[i];
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -3,7 +3,9 @@
 // Id 0 is padding: its row is fixed at zero and never updated, and it is masked.
 #include <cstdint>
 
-namespace manet::cpu {
+#include "kernels/cpu/kernel_isa.hpp"
+
+namespace MANET_CPU_KERNELS {
 
 // mask: (N, T), 1 where id != 0. Ids must already be checked to lie in [0, V).
 template <class T>
@@ -29,4 +31,4 @@ void embedding_backward(T* dweight, const T* dy, const int64_t* ids, int N, int 
     }
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdint>
 
-namespace manet::cpu {
+#include "kernels/cpu/kernel_isa.hpp"
+
+namespace MANET_CPU_KERNELS {
 
 // e^x for x in [-87, 88] (the caller clamps).
 inline float exp_in_range(float x) {
@@ -73,4 +75,4 @@ inline float log2_of_at_least_one(float x) {
 }
 inline double log2_of_at_least_one(double x) { return std::log2(x); }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -1,8 +1,9 @@
 #pragma once
 // Fully connected layer over a batch: y (N, out) = x (N, in) W^T + b, W is (out, in).
 #include "core/blas.hpp"
+#include "kernels/cpu/kernel_isa.hpp"
 
-namespace manet::cpu {
+namespace MANET_CPU_KERNELS {
 
 template <class T>
 void linear_forward(T* y, const T* x, const T* weight, const T* bias, int N, int in, int out) {
@@ -21,4 +22,4 @@ void linear_backward(T* dx, T* dweight, T* dbias, const T* dy, const T* x, const
   if (dx) gemm(false, false, N, in, out, T(1), dy, out, weight, in, T(0), dx, in);
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

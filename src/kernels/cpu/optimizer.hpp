@@ -3,9 +3,10 @@
 // arithmetic (the scalars from kernels/optimizer_rules.hpp).
 #include <cmath>
 
+#include "kernels/cpu/kernel_isa.hpp"
 #include "kernels/optimizer_rules.hpp"
 
-namespace manet::cpu {
+namespace MANET_CPU_KERNELS {
 
 //   g = grad + wd * p
 //   buf = g when there is no buffer yet (no step made one, none was loaded),
@@ -43,4 +44,4 @@ inline void adamw_step(float* p, float* m, float* v, const float* grad, long n, 
   }
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -6,9 +6,10 @@
 #include <cstdint>
 #include <limits>
 
-namespace manet::cpu {
+#include "kernels/cpu/kernel_isa.hpp"
+#include "kernels/cpu/kernel_types.hpp"  // PoolKind
 
-enum class PoolKind { max, avg };
+namespace MANET_CPU_KERNELS {
 
 // Images' 2x2 max pool over rows of at least a vector: forward and backward take their
 // branch-free, vectorised loops (narrower rows, 7 wide after two poolings of 28, measured
@@ -164,4 +165,4 @@ void pool_backward(T* dx, const T* dy, const int32_t* argmax, const uint8_t* xma
     }
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

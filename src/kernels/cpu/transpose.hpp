@@ -9,7 +9,9 @@
 #include <immintrin.h>
 #endif
 
-namespace manet::cpu {
+#include "kernels/cpu/kernel_isa.hpp"
+
+namespace MANET_CPU_KERNELS {
 
 template <class T>
 void transpose_scalar(T* dst, long ldd, const T* src, long lds, int rows, int cols, const T* gate, int i0, int j0) {
@@ -60,4 +62,4 @@ inline void transpose<float>(float* dst, long ldd, const float* src, long lds, i
 }
 #endif
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -16,9 +16,10 @@
 #include <cstdint>
 
 #include "core/blas.hpp"
+#include "kernels/cpu/kernel_isa.hpp"
 #include "kernels/cpu/transpose.hpp"
 
-namespace manet::cpu {
+namespace MANET_CPU_KERNELS {
 
 // When Winograd pays: a 3×3 kernel, no key mask, enough channels for the GEMMs and the
 // channel vectors (the first layer, C_in = 1, goes to conv_direct.hpp).
@@ -260,4 +261,4 @@ void winograd_weight_grad(T* dweight, T* dbias, const T* x, const T* dy, const T
     }
 }
 
-}  // namespace manet::cpu
+}  // namespace MANET_CPU_KERNELS

@@ -8,7 +8,7 @@
 #include <cuda_runtime.h>
 
 #include "core/rng.hpp"
-#include "kernels/cpu/activation.hpp"
+#include "kernels/cpu/kernel_types.hpp"
 
 namespace manet::cuda {
 

@@ -5,7 +5,7 @@
 
 #include <cuda_runtime.h>
 
-#include "kernels/cpu/pool.hpp"
+#include "kernels/cpu/kernel_types.hpp"
 
 namespace manet::cuda {
 

@@ -9,8 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "kernels/cpu/activation.hpp"
-#include "kernels/cpu/pool.hpp"
+#include "kernels/cpu/kernel_types.hpp"
 #include "kernels/cuda/cuda_context.hpp"
 #include "kernels/cuda/device_buffer.hpp"
 #include "layers/layer.hpp"
