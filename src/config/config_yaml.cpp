@@ -4,7 +4,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <csignal>
+#include <cstdlib>
+#include <string>
 
 #include "config/model_config.hpp"
 
@@ -21,6 +24,29 @@ std::string signal_name(int sig) {
     case SIGHUP: return "HUP";
   }
   return std::to_string(sig);
+}
+
+// yaml-cpp writes a double with 17 significant digits (0.10000000000000001): exact, but
+// not what anyone wrote. Each such scalar becomes the shortest text that reads back as the
+// same double (0.1), so the resolved config stays exact and readable.
+void shortest_numbers(YAML::Node node) {
+  if (node.IsMap() || node.IsSequence()) {
+    for (auto it = node.begin(); it != node.end(); ++it) shortest_numbers(node.IsMap() ? it->second : *it);
+    return;
+  }
+  if (!node.IsScalar()) return;
+  const std::string text = node.Scalar();
+  int digits = 0;
+  for (char ch : text) digits += ch >= '0' && ch <= '9';
+  // Only what yaml-cpp wrote for a double: an integer (a 64-bit seed) stays as it is.
+  // Only what yaml-cpp wrote for a double: an integer (a 64-bit seed) stays as it is.
+  if (digits < 16 || text.find_first_of(".eE") == std::string::npos) return;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return;  // not a number
+  char buf[32];
+  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  if (ec == std::errc()) node = std::string(buf, ptr);
 }
 
 YAML::Node dataset_yaml(const DatasetSpec& d) {
@@ -175,6 +201,7 @@ std::string to_yaml(const Config& c) {
   root["dist"]["timeout_s"] = c.dist.timeout_s;
   root["dist"]["check_replicas_every"] = c.dist.check_replicas_every;
 
+  shortest_numbers(root);
   YAML::Emitter out;
   out.SetDoublePrecision(17);
   out << root;

@@ -155,6 +155,27 @@ TEST(Config, ResolvedYamlHoldsEveryDocumentedKeyWithItsValue) {
   EXPECT_GE(documented_config_keys().size(), 60u) << "docs/config.md's tables were not read";
 }
 
+// yaml-cpp alone writes 0.1 as 0.10000000000000001: the resolved YAML writes each double
+// as the shortest text that reads back as the same double, and leaves integers alone (a
+// 19-digit seed read as a double would lose its last digits).
+TEST(Config, ResolvedYamlWritesNumbersAsPeopleDo) {
+  const std::string base = "seed: 4611686018427387903\n"
+                           "model: {blocks: [{conv: {channels: 2, kernel: 3}}], head: {dropout: 0.3}, num_classes: 2}\n"
+                           "data: {train: {format: hdf5, path: /data/train.h5}}\n"
+                           "train: {label_smoothing: 0.1}\noptimizer: {type: adamw, lr: 0.1, betas: [0.9, 0.999]}\n";
+  const Config c = parse_config(base, "run.yaml");
+  const std::string yaml = to_yaml(c);
+  for (const char* text : {"seed: 4611686018427387903\n", "dropout: 0.3", "label_smoothing: 0.1\n", "lr: 0.1\n",
+                           "betas: [0.9, 0.999]"})
+    EXPECT_NE(yaml.find(text), std::string::npos) << text << " not in\n" << yaml;
+  EXPECT_EQ(yaml.find("0000000"), std::string::npos) << yaml;
+  const Config again = parse_config(yaml, "resolved");
+  EXPECT_EQ(again.seed, c.seed);
+  EXPECT_EQ(again.optimizer.lr, c.optimizer.lr);  // exactly the same double
+  EXPECT_EQ(again.train.label_smoothing, c.train.label_smoothing);
+  EXPECT_EQ(to_yaml(again), yaml);
+}
+
 TEST(Config, BadConfigsNameKeyAndFile) {
   const auto& cases = testing::bad_config_overrides();
   for (const auto& [overrides, expected] : cases) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <numeric>
 
 #include "report/page_parse.hpp"
@@ -68,6 +69,28 @@ TEST(ReportPage, PerClassFiguresAndTheConfusionMatrixOfTheFinalEvaluation) {
             std::string::npos)
       << table;
   EXPECT_NE(html.find("Best val accuracy 0.8000 after epoch 3"), std::string::npos);
+}
+
+// A run with checkpoint.keep_best ends with the test set on the last model and on best.h5
+// (an earlier step): the final evaluation shown is best.h5's, named so; its point is not on
+// the test curve; and no "best test accuracy" is picked out (nothing is chosen on test).
+TEST(ReportPage, TheFinalEvaluationIsBestH5sWhenTheRunKeptOne) {
+  std::ifstream in(kFixture);
+  std::string records((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Before the fixture's last line, which is cut short (a record being written).
+  const std::size_t cut = records.rfind('\n') + 1;
+  records.insert(cut, "{\"event\":\"eval\",\"step\":8,\"epoch\":2,\"split\":\"test\",\"model\":\"best\",\"loss\":0.7,"
+             "\"accuracy\":0.7,\"samples\":30,\"macro_f1\":0.7,\"seconds\":0.5,\"elapsed_s\":9.0,"
+             "\"classes\":[\"x\",\"y\",\"z\"],\"confusion\":[[9,1,0],[4,5,1],[1,2,7]],\"schema\":1,\"run\":\"run-b\"}\n");
+  const std::string path = ::testing::TempDir() + "/metrics_with_best.jsonl";
+  std::ofstream(path) << records;
+  const std::string html = build_report_page(read_run_history(path), "2026-01-02T04:00:00Z").html;
+  EXPECT_EQ(path_points(series_paths(html).at("test_accuracy")[0]).size(), 3u) << "the curve keeps its 3 epochs";
+  EXPECT_EQ(confusion_cells(html, "test"), (std::vector<long>{9, 1, 0, 4, 5, 1, 1, 2, 7}));
+  EXPECT_NE(html.find("test set, best model (best.h5, chosen on validation), epoch 2 (step 8): accuracy 0.7000"),
+            std::string::npos);
+  EXPECT_EQ(html.find("Best test accuracy"), std::string::npos);
+  EXPECT_NE(html.find("Best val accuracy"), std::string::npos);
 }
 
 TEST(ReportPage, WhereTheTimeWentPerRankAndWhatItRanOn) {
