@@ -39,9 +39,9 @@ TrainingStep::TrainingStep(comm::Comm& comm, TrainingModel& model, const Dataset
       sampler_(sampler),
       config_(config),
       total_steps_(total_steps),
-      augmenter_(config.train.augment, data),
       batch_(config.train.batch_size),
-      global_batch_(config.train.batch_size * comm.size()) {
+      global_batch_(config.train.batch_size * comm.size()),
+      augmenter_(config.train.augment, data) {
   const Model<float>& host = model.host();
   // A token embedding's gradient lives in the rows the step's tokens used: summed as those
   // rows (the union over ranks), not as the whole table, which would be most of the bytes.

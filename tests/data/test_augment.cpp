@@ -180,8 +180,11 @@ TEST(Augment, MasksAndTimeShiftOnLogMelMaps) {
     EXPECT_LE(zero_rows, 3);
     EXPECT_LE(zero_cols, 8);  // two masks of at most 4 frames
     widths.insert(zero_rows);
-    for (std::size_t i = 0; i < x.size(); ++i)
-      if (x[i] != 0) EXPECT_EQ(x[i], d.images[i]) << "masks only zero values";
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (x[i] != 0) {
+        EXPECT_EQ(x[i], d.images[i]) << "masks only zero values";
+      }
+    }
   }
   EXPECT_EQ(widths, (std::set<int>{0, 1, 2, 3})) << "frequency mask widths 0..3 all occur";
 

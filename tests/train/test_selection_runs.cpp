@@ -117,8 +117,9 @@ TEST(SelectionRuns, BestH5HoldsTheStepWithTheLowestValidationLoss) {
   // The test set once at the end: the last model, and the best one when it is another.
   EXPECT_EQ(test_records, best_step == kSteps ? 1 : 2) << r.output;
   EXPECT_NE(r.output.find("result: test accuracy"), std::string::npos) << r.output;
-  if (best_step != kSteps)
+  if (best_step != kSteps) {
     EXPECT_NE(r.output.find("the best model by val_loss"), std::string::npos) << r.output;
+  }
 }
 
 TEST(SelectionRuns, EarlyStopEndsTheRunWhereTheValidationLossSaysAndStaysFinished) {
