@@ -26,6 +26,7 @@ packages=(
   libgtest-dev                         # GoogleTest
   python3-h5py python3-numpy python3-torch  # reference values computed in Python
   chromium fonts-dejavu-core           # a real browser for the report page (label browser); manet report --png
+  iproute2                             # `ip netns`: the two fake hosts of the multihost test
 )
 
 if [[ "${1:-}" == --list ]]; then
