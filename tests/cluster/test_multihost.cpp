@@ -3,12 +3,16 @@
 // to the same parameters as one host x four ranks, and the gradients really crossed the
 // hosts' links over TCP (their byte counters; the one-host run moves nothing on them).
 // Needs root: without it the test skips and ctest shows the entry as skipped
-// (MANET_SKIPPED); as root, namespaces that cannot be made fail it.
+// (MANET_SKIPPED), and so in a chroot (/ not a mount point, which ip netns must remount);
+// otherwise, as root, namespaces that cannot be made fail it.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 #include "comm/run_harness.hpp"
 
@@ -17,14 +21,35 @@ namespace manet::testing {
 namespace {
 
 const std::string kHosts = MANET_SOURCE_DIR "/tests/cluster/fake-hosts.sh";
-std::string g_skip_reason;  // not root: the test skips
+std::string g_skip_reason;  // not root, or / is not a mount point: the test skips
 std::string g_setup_failure;
+
+// Whether / is a mount point in this process's view (a line of /proc/self/mountinfo whose
+// fifth field is "/"). In a chroot it is not, and `ip netns` cannot remount it there.
+bool root_is_a_mount_point() {
+  std::ifstream in("/proc/self/mountinfo");
+  if (!in) return true;  // cannot tell: try, and fail loudly if it does not work
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string field;
+    for (int i = 0; i < 5 && fields >> field; ++i) {
+    }
+    if (field == "/") return true;
+  }
+  return false;
+}
 
 class FakeHosts : public ::testing::Environment {
  public:
   void SetUp() override {
     if (::geteuid() != 0) {
       g_skip_reason = "not root: network namespaces need root";
+      std::printf("MANET_SKIPPED: %s\n", g_skip_reason.c_str());
+      return;
+    }
+    if (!root_is_a_mount_point()) {  // e.g. a chroot
+      g_skip_reason = "/ is not a mount point here (a chroot?): ip netns cannot make its mounts";
       std::printf("MANET_SKIPPED: %s\n", g_skip_reason.c_str());
       return;
     }
