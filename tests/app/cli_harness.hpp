@@ -7,7 +7,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace manet::testing {
 
@@ -61,5 +65,16 @@ inline std::string fresh_dir(const std::string& name) {
 }
 
 inline void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// Every line of a command's output that is a JSON object (predict --json, eval --json;
+// stderr lines start with "manet:").
+inline std::vector<nlohmann::json> json_lines(const std::string& output) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(output);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] == '{') out.push_back(nlohmann::json::parse(line));
+  return out;
+}
 
 }  // namespace manet::testing

@@ -22,16 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Every stdout line that is a JSON object (stderr lines start with "manet:").
-std::vector<nlohmann::json> json_lines(const std::string& output) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty() && line[0] == '{') out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
 // Trains `steps` steps of a small model on `train_h5`; returns the final checkpoint.
 std::string train_small(const std::string& dir, const std::string& model_yaml, const std::string& train_h5, int steps) {
   const std::string config = dir + "/config.yaml";

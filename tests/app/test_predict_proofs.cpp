@@ -31,15 +31,6 @@ namespace fs = std::filesystem;
 
 std::string data_dir(const std::string& name) { return std::string(MANET_TEST_DATA_DIR) + "/" + name; }
 
-std::vector<nlohmann::json> json_lines(const std::string& output) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty() && line[0] == '{') out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
 std::string train(const std::string& dir, const std::string& yaml, int steps) {
   write_file(dir + "/config.yaml", yaml + "checkpoint: {dir: " + dir + "/ck, resume: never}\n");
   const CommandResult t = run_command(manet_binary() + " train --config " + dir + "/config.yaml --set train.max_steps=" +

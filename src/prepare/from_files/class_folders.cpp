@@ -120,4 +120,12 @@ std::vector<int> labels_in(const std::vector<std::string>& classes, const std::v
   return labels;
 }
 
+void require_every_class_read(const ClassFolders& folders, const std::vector<long>& read_per_class,
+                              const std::string& what) {
+  for (std::size_t k = 0; k < read_per_class.size(); ++k)
+    check(read_per_class[k] > 0,
+          "class '" + folders.classes[k] + "' has no readable " + what + " (every file was skipped: see above)",
+          ErrorKind::usage);
+}
+
 }  // namespace manet::prepare

@@ -45,6 +45,11 @@ class BadFiles {
   std::vector<std::string> names_;
 };
 
+// After the files are read: a class none of whose files could be read (`read_per_class[k]`
+// is 0) is a usage Error naming it; `what` names the files ("image", "sound file").
+void require_every_class_read(const ClassFolders& folders, const std::vector<long>& read_per_class,
+                              const std::string& what);
+
 // Labels in the class list of an existing model or data set (--like): the index of each
 // of `classes` in `like_classes`; a class it does not know is a usage Error naming it.
 std::vector<int> labels_in(const std::vector<std::string>& classes, const std::vector<std::string>& like_classes,

@@ -143,9 +143,7 @@ void prepare_images(const PrepareOptions& o) {
       bad.add(f.path, e.what());
     }
   bad.finish();
-  for (std::size_t k = 0; k < per_folder.size(); ++k)
-    check(per_folder[k] > 0, "class '" + folders.classes[k] + "' has no readable image (every file was skipped: see above)",
-          ErrorKind::usage);
+  require_every_class_read(folders, per_folder, "image");
   const SplitIndices split = stratified_split(all.labels, classes, o.val_fraction, o.test_fraction, o.seed);
 
   Preprocess& p = all.preprocess;
