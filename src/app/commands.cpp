@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "data/preprocess.hpp"
+#include "data/val_split.hpp"
 #include "comm/agree.hpp"
 #include "io/hdf5_file.hpp"
 #include "train/evaluate.hpp"
@@ -34,6 +35,7 @@ struct TrainArgs {
 struct EvalArgs {
   std::string checkpoint, data, logits;
   bool json = false;
+  bool hflip = false;
   long batch = 500;
 };
 
@@ -41,6 +43,22 @@ struct InspectArgs {
   std::string checkpoint;
   bool verify = false;
 };
+
+// What `manet eval --data` names: a data set file (or fashion_mnist:SPLIT), or `val`: the
+// validation set of the checkpoint's own run - its data.val file, or its share of
+// data.train carved as the run carved it (same seed, same fraction).
+Dataset load_eval_data(const std::string& arg, const Config& config, const std::string& checkpoint) {
+  if (arg != "val") return load_dataset(parse_dataset_argument(arg), config.data.normalize);
+  check(config.data.has_val(), "manet eval --data val: the run of " + checkpoint + " had no validation set (data.val)",
+        ErrorKind::usage);
+  if (config.data.val.defined()) return load_dataset(config.data.val, config.data.normalize);
+  const Dataset train = load_dataset(config.data.train, config.data.normalize);
+  Dataset val = subset(train, split_off_validation(train.labels, config.data.val_fraction, config.seed).val);
+  char share[64];
+  std::snprintf(share, sizeof share, "%g", config.data.val_fraction);
+  val.name = train.name + " (validation share " + share + ")";
+  return val;
+}
 
 // Under mpirun every rank evaluates its part of the data; rank 0 prints.
 void run_eval(const EvalArgs& a, comm::Comm& comm) {
@@ -51,8 +69,10 @@ void run_eval(const EvalArgs& a, comm::Comm& comm) {
   comm::agree(comm, [&] {
     as_usage_errors([&] {
       Config config = parse_config(read_checkpoint_config(a.checkpoint), a.checkpoint + ":/config");
-      data = load_dataset(parse_dataset_argument(a.data), config.data.normalize);
+      data = load_eval_data(a.data, config, a.checkpoint);
       fit_model_to_data(config.model, data, config.source);
+      check(!a.hflip || config.model.input == InputKind::image,
+            "manet eval --hflip mirrors images; the model of " + a.checkpoint + " reads tokens", ErrorKind::usage);
       model = std::make_unique<Model<float>>(config.model);
       c = load_checkpoint(a.checkpoint, model->params());
       std::copy(c.params.begin(), c.params.end(), model->values());
@@ -63,7 +83,10 @@ void run_eval(const EvalArgs& a, comm::Comm& comm) {
   if (const std::string note = unchecked_note(a.checkpoint, c); comm.rank() == 0 && !note.empty())
     std::fprintf(stderr, "manet: note: %s\n", note.c_str());
   std::vector<float> logits;
-  const EvalResult r = evaluate_sharded(comm, *model, data, a.batch, a.logits.empty() ? nullptr : &logits);
+  BatchLogits forward = [&](const ModelInput<float>& batch) { return model->forward(batch, StepContext{}); };
+  if (a.hflip) forward = mirror_averaged(std::move(forward), model->spec().num_classes, model->block_shapes().front());
+  const EvalResult r = evaluate_sharded(comm, forward, model->spec().num_classes, data, a.batch,
+                                        a.logits.empty() ? nullptr : &logits);
   if (comm.rank() != 0) return;
   if (logits_file) {  // (N, classes) and the labels, in data-set order
     logits_file->write("/logits", logits.data(), {hsize_t(data.size()), hsize_t(r.classes)}, false);
@@ -246,10 +269,14 @@ void add_commands(CLI::App& app, comm::Comm& comm) {
   auto eargs = std::make_shared<EvalArgs>();
   auto* eval_cmd = app.add_subcommand("eval", "Loss and accuracy of a checkpoint on a data set.");
   eval_cmd->add_option("--checkpoint", eargs->checkpoint, "checkpoint file (.h5)")->required();
-  eval_cmd->add_option("--data", eargs->data, "an HDF5 data set file, or fashion_mnist:test / fashion_mnist:train")->required();
+  eval_cmd->add_option("--data", eargs->data, "an HDF5 data set file, fashion_mnist:test / fashion_mnist:train, or val (the validation set of the "
+                       "checkpoint's own run: its data.val file, or the share of data.train it held out)")->required();
   eval_cmd->add_flag("--json", eargs->json, "print one JSON object {\"loss\", \"accuracy\", \"samples\", ...} as the last line");
   eval_cmd->add_option("--logits", eargs->logits, "also write every sample's logits to this HDF5 file "
                        "(/logits float32 [N, classes], /y int64 [N], in data-set order)");
+  eval_cmd->add_flag("--hflip", eargs->hflip,
+                     "average the probabilities of each image and its mirror image, as train.eval_hflip does in "
+                     "training (the --logits written are then log-probabilities)");
   eval_cmd->add_option("--batch", eargs->batch, "samples per forward pass")->capture_default_str()->check(CLI::Range(1L, 1L << 20));
   eval_cmd->callback([eargs, &comm] {
     comm::agree_on_command(comm, "eval");

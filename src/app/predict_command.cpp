@@ -31,6 +31,7 @@ struct PredictArgs {
   std::vector<std::string> inputs, texts;
   int top = 1;
   bool json = false;
+  bool hflip = false;
   long batch = 256;
 };
 
@@ -64,8 +65,8 @@ Preprocess checkpoint_preprocess(const std::string& path) {
 // Batches inputs through the model and prints one line per input, in input order.
 class Predictor {
  public:
-  Predictor(const PredictArgs& args, Model<float>& model, const InputReader& reader, std::vector<std::string> labels)
-      : args_(args), model_(model), reader_(reader), labels_(std::move(labels)) {
+  Predictor(const PredictArgs& args, BatchLogits forward, const InputReader& reader, std::vector<std::string> labels)
+      : args_(args), forward_(std::move(forward)), reader_(reader), labels_(std::move(labels)) {
     const long n = args.batch, w = reader.sample_values();
     if (reader.takes_text())
       ids_.resize(std::size_t(n * w));
@@ -102,7 +103,7 @@ class Predictor {
     if (n > 0) {
       const ModelInput<float> input{n, reader_.takes_text() ? nullptr : images_.data(),
                                     reader_.takes_text() ? ids_.data() : nullptr};
-      top = predict_batch(model_, input, args_.top);
+      top = predict_batch(forward_, int(labels_.size()), input, args_.top);
     }
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       if (slot[i] < 0)
@@ -153,7 +154,7 @@ class Predictor {
   }
 
   const PredictArgs& args_;
-  Model<float>& model_;
+  BatchLogits forward_;
   const InputReader& reader_;
   std::vector<std::string> labels_;
   int label_width_ = 5;
@@ -268,7 +269,13 @@ void run_predict(const PredictArgs& a) {
     std::fprintf(stderr, "manet: predict with %s (step %lld): %s\n", a.checkpoint.c_str(),
                  static_cast<long long>(c.position.step), p.describe().c_str());
 
-  Predictor predictor(a, model, reader, labels);
+  BatchLogits forward = [&model](const ModelInput<float>& batch) { return model.forward(batch, StepContext{}); };
+  if (a.hflip) {
+    check(config.model.input == InputKind::image,
+          "manet predict --hflip mirrors images; the model of " + a.checkpoint + " reads tokens", ErrorKind::usage);
+    forward = mirror_averaged(std::move(forward), K, model.block_shapes().front());
+  }
+  Predictor predictor(a, std::move(forward), reader, labels);
   for_each_input(a, reader, [&](Input in) { predictor.add(std::move(in)); });
   predictor.flush();
   check(predictor.done() > 0, "manet predict: no inputs: give files, folders, --text \"...\" or - (standard input)",
@@ -295,6 +302,8 @@ void add_predict_command(CLI::App& app, comm::Comm& comm) {
   cmd->add_flag("--json", args->json,
                 "one JSON object per input and line: {\"input\", \"label\", \"probability\", \"top\": [{\"label\", "
                 "\"probability\"}, ...]}, or {\"input\", \"error\"}");
+  cmd->add_flag("--hflip", args->hflip,
+                "images: average the probabilities of each image and its mirror image (as train.eval_hflip does)");
   cmd->add_option("--batch", args->batch, "inputs per forward pass")->capture_default_str()->check(CLI::Range(1L, 1L << 16));
   cmd->footer("  manet predict --checkpoint ck/step-00001000.h5 --top 3 photos/*.jpg\n"
               "  manet predict --checkpoint ck/step-00001000.h5 --json --text \"a small domesticated feline\"\n"

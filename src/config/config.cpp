@@ -109,7 +109,7 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
 
   const ConfigNode t = root.child("train");
   t.allow_only({"batch_size", "max_steps", "epochs", "shuffle", "init_from", "label_smoothing", "token_dropout",
-                "grad_clip", "augment", "early_stop", "test_every_epoch", "log_every_steps", "eval_batch_size",
+                "grad_clip", "augment", "early_stop", "test_every_epoch", "eval_hflip", "log_every_steps", "eval_batch_size",
                 "timeline", "timeline_steps", "tf32"});
   c.train.batch_size = t.int_or("batch_size", c.train.batch_size, 1, 1 << 20);
   c.train.max_steps = t.int_or("max_steps", 0, 0, kBig);
@@ -131,6 +131,9 @@ Config parse_checked(const std::string& yaml, const std::string& name, const std
     if (!c.data.has_val()) e.fail("needs a validation set: data.val (a file, or {fraction: 0.1})");
   }
   c.train.test_every_epoch = t.bool_or("test_every_epoch", false);
+  c.train.eval_hflip = t.bool_or("eval_hflip", false);
+  if (c.train.eval_hflip && c.model.input != InputKind::image)
+    t.child("eval_hflip").fail("eval_hflip mirrors images: it needs model.input: image");
   c.train.log_every_steps = t.int_or("log_every_steps", c.train.log_every_steps, 1, kBig);
   // Evaluation batches default to the training batch: larger ones only cost memory.
   c.train.eval_batch_size = t.int_or("eval_batch_size", c.train.batch_size, 1, 1 << 20);

@@ -52,6 +52,9 @@ struct TrainConfig {
   // too); true evaluates it after every epoch as well, for information: nothing is ever
   // selected on it.
   bool test_every_epoch = false;
+  // Image input: every evaluation (validation, so best.h5 and early stopping, and test)
+  // averages the class probabilities of each image and its left-right mirror image.
+  bool eval_hflip = false;
   long log_every_steps = 50;
   long eval_batch_size = 64;  // default: train.batch_size
   std::string timeline;      // Chrome-trace JSON of the first timeline_steps steps; empty = off

@@ -155,6 +155,7 @@ std::string to_yaml(const Config& c) {
     t["early_stop"] = e;
   }
   t["test_every_epoch"] = c.train.test_every_epoch;
+  if (c.train.eval_hflip) t["eval_hflip"] = true;
   t["log_every_steps"] = c.train.log_every_steps;
   t["eval_batch_size"] = c.train.eval_batch_size;
   if (!c.train.timeline.empty()) t["timeline"] = c.train.timeline, t["timeline_steps"] = c.train.timeline_steps;

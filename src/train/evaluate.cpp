@@ -1,6 +1,8 @@
 #include "train/evaluate.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <memory>
 
 #include "layers/cross_entropy.hpp"
 #include "train/batch.hpp"
@@ -28,6 +30,43 @@ BatchLogits host_forward(Model<float>& model) {
 }
 
 }  // namespace
+
+BatchLogits mirror_averaged(BatchLogits forward, int K, const MapShape& shape) {
+  struct Buffers {
+    std::vector<float> mirrored, first, out;
+  };
+  auto b = std::make_shared<Buffers>();  // the function is copied; its buffers are shared
+  return [forward = std::move(forward), K, shape, b](const ModelInput<float>& batch) -> const float* {
+    const long n = batch.N, rows = long(batch.N) * shape.C * shape.H, W = shape.W;
+    b->mirrored.resize(std::size_t(rows * W));
+    for (long r = 0; r < rows; ++r)
+      std::reverse_copy(batch.images + r * W, batch.images + (r + 1) * W, b->mirrored.data() + r * W);
+    const float* plain = forward(batch);  // valid until the next call: kept
+    b->first.assign(plain, plain + n * K);
+    ModelInput<float> mirrored = batch;
+    mirrored.images = b->mirrored.data();
+    const float* other = forward(mirrored);
+    b->out.resize(std::size_t(n * K));
+    // log((p + q) / 2) from log p = a - lse(a) and log q = c - lse(c), in double.
+    auto log_softmax = [K](const float* z, double* out) {
+      const double m = *std::max_element(z, z + K);
+      double sum = 0;
+      for (int k = 0; k < K; ++k) sum += std::exp(double(z[k]) - m);
+      const double lse = m + std::log(sum);
+      for (int k = 0; k < K; ++k) out[k] = double(z[k]) - lse;
+    };
+    std::vector<double> lp(static_cast<std::size_t>(K)), lq(static_cast<std::size_t>(K));
+    for (long i = 0; i < n; ++i) {
+      log_softmax(b->first.data() + i * K, lp.data());
+      log_softmax(other + i * K, lq.data());
+      for (int k = 0; k < K; ++k) {
+        const double hi = std::max(lp[k], lq[k]), lo = std::min(lp[k], lq[k]);
+        b->out[std::size_t(i * K + k)] = float(hi + std::log1p(std::exp(lo - hi)) - std::log(2.0));
+      }
+    }
+    return b->out.data();
+  };
+}
 
 EvalResult evaluate(Model<float>& model, const Dataset& data, long batch, long first, long count, float* logits_out) {
   return evaluate(host_forward(model), model.spec().num_classes, data, batch, first, count, logits_out);

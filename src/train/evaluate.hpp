@@ -6,6 +6,7 @@
 
 #include "data/dataset.hpp"
 #include "comm/comm.hpp"
+#include "core/shape.hpp"
 #include "model/manet_model.hpp"
 
 namespace manet {
@@ -27,6 +28,12 @@ struct EvalResult {
 // of a batch on the host, in inference mode (no dropout), valid until the next call. The
 // host model's forward, or a GPU model's (TrainingModel::eval_logits).
 using BatchLogits = std::function<const float*(const ModelInput<float>& batch)>;
+
+// Test-time mirroring (train.eval_hflip; `manet eval|predict --hflip`): each image of
+// shape `shape` (C x H x W) goes through `forward` as it is and mirrored left-right; the
+// result is the log of the mean of the two softmax distributions. Log-probabilities are
+// logits like any others: their softmax is that mean, their cross-entropy its -log.
+BatchLogits mirror_averaged(BatchLogits forward, int classes, const MapShape& shape);
 
 // Evaluates samples [first, first + count) (all when count < 0) in batches of `batch`.
 // With `logits` (N, classes) for the whole data set, their rows are written there too.

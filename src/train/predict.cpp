@@ -29,9 +29,8 @@ std::vector<TopClasses> top_classes(const float* logits, int N, int K, int k) {
   return out;
 }
 
-std::vector<TopClasses> predict_batch(Model<float>& model, const ModelInput<float>& input, int k) {
-  const float* logits = model.forward(input, StepContext{});
-  return top_classes(logits, input.N, model.spec().num_classes, k);
+std::vector<TopClasses> predict_batch(const BatchLogits& forward, int classes, const ModelInput<float>& input, int k) {
+  return top_classes(forward(input), input.N, classes, k);
 }
 
 }  // namespace manet

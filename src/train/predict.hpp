@@ -3,7 +3,7 @@
 // and the k most probable classes of each sample, as `manet predict` prints them.
 #include <vector>
 
-#include "model/manet_model.hpp"
+#include "train/evaluate.hpp"
 
 namespace manet {
 
@@ -15,7 +15,8 @@ struct TopClasses {
 // Row-wise over logits (N, K): softmax in double, then the k best (k clamped to K).
 std::vector<TopClasses> top_classes(const float* logits, int N, int K, int k);
 
-// One forward pass in evaluation mode (no dropout) over `input`, then top_classes.
-std::vector<TopClasses> predict_batch(Model<float>& model, const ModelInput<float>& input, int k);
+// The logits of `input` from `forward` (the model in evaluation mode, perhaps
+// mirror-averaged), then top_classes.
+std::vector<TopClasses> predict_batch(const BatchLogits& forward, int classes, const ModelInput<float>& input, int k);
 
 }  // namespace manet

@@ -31,11 +31,15 @@ RunEvaluation::RunEvaluation(comm::Comm& comm, Training& t, TrainingModel& train
                              std::function<std::string()> save, std::function<void(const std::string&)> save_as)
     : comm_(comm), t_(t), trained_(trained), progress_(progress), save_(std::move(save)), save_as_(std::move(save_as)) {}
 
+BatchLogits RunEvaluation::as_configured(BatchLogits forward) const {
+  if (!t_.config.train.eval_hflip) return forward;
+  return mirror_averaged(std::move(forward), t_.model->spec().num_classes, t_.model->block_shapes().front());
+}
+
 EvalResult RunEvaluation::evaluate_or_save(const Dataset& data, const RunPosition& at) {
   try {  // where the model trains: no copy of the parameters to the host
-    return evaluate_sharded(
-        comm_, [&](const ModelInput<float>& batch) { return trained_.eval_logits(batch); },
-        t_.model->spec().num_classes, data, t_.config.train.eval_batch_size);
+    return evaluate_sharded(comm_, as_configured([&](const ModelInput<float>& batch) { return trained_.eval_logits(batch); }),
+                            t_.model->spec().num_classes, data, t_.config.train.eval_batch_size);
   } catch (const Error& e) {
     if (dynamic_cast<const CollectiveError*>(&e)) throw;  // a rank is gone: no collective save possible
     const std::string path = save_();
@@ -126,7 +130,9 @@ void RunEvaluation::end_of_run(RunPosition& at) {
       } else {
         comm_.broadcast(model.values(), model.num_params() * long(sizeof(float)), 0, "broadcast of best.h5");
         const auto t1 = Clock::now();
-        const EvalResult r = evaluate_sharded(comm_, model, t_.test_data, cfg.train.eval_batch_size);
+        const EvalResult r = evaluate_sharded(
+            comm_, as_configured([&](const ModelInput<float>& batch) { return model.forward(batch, StepContext{}); }),
+            model.spec().num_classes, t_.test_data, cfg.train.eval_batch_size);
         long best_epoch = epoch;  // the record names the best model's own step and epoch
         for (const EpochRecord& row : at.history)
           if (row.step == at.best_step) best_epoch = row.epoch;

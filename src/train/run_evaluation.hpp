@@ -37,6 +37,8 @@ class RunEvaluation {
   }
 
  private:
+  // The model's logits as the config evaluates them: plain, or mirror-averaged (train.eval_hflip).
+  BatchLogits as_configured(BatchLogits forward) const;
   // The model's result on `data`; an error writes the checkpoint of the step reached first.
   EvalResult evaluate_or_save(const Dataset& data, const RunPosition& at);
 

@@ -88,6 +88,8 @@ void train(Config config, comm::Comm& comm) {
                 cfg.checkpoint.keep_best.empty() ? "" : ("; best.h5 keeps the best by " + cfg.checkpoint.keep_best).c_str(),
                 cfg.train.early_stop.metric.empty() ? "" : ("; early stop on " + cfg.train.early_stop.metric).c_str());
   if (lead && cfg.train.augment.any()) std::printf("augmentation: %s\n", cfg.train.augment.describe().c_str());
+  if (lead && cfg.train.eval_hflip)
+    std::printf("evaluation: each image and its mirror image, their class probabilities averaged (train.eval_hflip)\n");
 
   // What watches the step: timing (after a short warm-up), the timeline, injected faults.
   StepTimer timer(at.step + std::min(5L, (total_steps - at.step) / 4));

@@ -41,11 +41,12 @@ struct EvalRows {
   std::vector<std::vector<double>> softmax;
 };
 
-// eval --logits on `data`: each sample's argmax and softmax, computed here.
-EvalRows eval_rows(const std::string& ckpt, const std::string& data, const std::string& dir) {
+// eval --logits on `data` (with `flags`): each sample's argmax and softmax, computed here.
+EvalRows eval_rows(const std::string& ckpt, const std::string& data, const std::string& dir,
+                   const std::string& flags = "") {
   const std::string logits = dir + "/logits.h5";
   const CommandResult e = run_command(manet_binary() + " eval --checkpoint " + ckpt + " --data " + data +
-                                      " --batch 7 --logits " + logits);
+                                      " --batch 7 --logits " + logits + flags);
   EXPECT_EQ(e.exit_code, 0) << e.output;
   const h5::File f = h5::File::open_read(logits);
   const auto dims = f.shape("/logits");
@@ -145,6 +146,7 @@ TEST(OwnData, ImagesPreparedTrainedAndPredictedFromTheCheckpointAlone) {
   const std::string ckpt = train_small(root, "  input: image\n  in_channels: 3\n  blocks: [{conv: {channels: 4, kernel: 3}}]\n"
                                              "  num_classes: 3\n", out + "/train.h5", 4);
   const EvalRows eval = eval_rows(ckpt, out + "/train.h5", root);
+  const EvalRows mirrored = eval_rows(ckpt, out + "/train.h5", root, " --hflip");
   fs::remove_all(out);  // predict needs the checkpoint only
   // The folder, sorted by path, is the prepared file's order; a sound file among them is
   // the wrong kind: named, the rest still predicted, exit 2.
@@ -163,6 +165,14 @@ TEST(OwnData, ImagesPreparedTrainedAndPredictedFromTheCheckpointAlone) {
   EXPECT_EQ(lines[2]["error"].get<std::string>().rfind(pictures + "/bright/broken.png: ", 0), 0u);
   EXPECT_EQ(lines[3]["top"].size(), 2u);
   expect_predictions_match_eval(lines, eval, {"bright", "dark", "stripes"});
+  // --hflip: each image and its mirror image, as eval --hflip has them.
+  const CommandResult m = run_command(manet_binary() + " predict --json --hflip --checkpoint " + ckpt + " " + pictures);
+  EXPECT_EQ(m.exit_code, 2) << m.output;  // the broken file
+  expect_predictions_match_eval(json_lines(m.output), mirrored, {"bright", "dark", "stripes"});
+  double changed = 0;
+  for (std::size_t i = 0; i < eval.softmax.size(); ++i)
+    for (std::size_t k = 0; k < 3; ++k) changed = std::max(changed, std::fabs(eval.softmax[i][k] - mirrored.softmax[i][k]));
+  EXPECT_GT(changed, 1e-4) << "mirroring changed no probability: the comparison above shows nothing";
   // The table: one row per input, the label first.
   const CommandResult table = run_command(manet_binary() + " predict --checkpoint " + ckpt + " " + pictures + "/dark/a_grey8.png");
   EXPECT_EQ(table.exit_code, 0) << table.output;
@@ -309,6 +319,10 @@ TEST(OwnData, TsvTextsPreparedTrainedAndPredictedFromStandardInput) {
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("manet: cannot predict --text: empty text"), std::string::npos) << bad.output;
   EXPECT_NE(bad.output.find("rain and snow\n"), std::string::npos) << bad.output;
+  const CommandResult flip = run_command(manet_binary() + " predict --hflip --checkpoint " + ckpt + " --text 'rain'");
+  EXPECT_EQ(flip.exit_code, 2) << flip.output;
+  EXPECT_NE(flip.output.find("--hflip mirrors images; the model of " + ckpt + " reads tokens"), std::string::npos)
+      << flip.output;
 }
 
 TEST(OwnData, TextFoldersOfOneFilePerSample) {

@@ -65,6 +65,11 @@ inline const std::vector<std::pair<std::vector<std::string>, std::string>>& bad_
       {{"train.augment={crop_pad: 2, flip: true}"}, "train.augment.flip: unknown key"},
       {{"train.augment.pad=mirror"}, "train.augment.pad: expected one of zero, reflect, got 'mirror'"},
       {{"train.augment.erase=2"}, "train.augment.erase: must be in [0, 1], got 2"},
+      {{"train.eval_hflip=sometimes"}, "train.eval_hflip: expected true or false, got 'sometimes'"},
+      {{"model={input: tokens, vocab_size: 50, embed_dim: 8, seq_len: 12, num_classes: 10, "
+        "blocks: [{conv_attention: {channels: 8, kernel: [1, 3], heads: 2}}]}",
+        "train.eval_hflip=true"},
+       "train.eval_hflip: eval_hflip mirrors images: it needs model.input: image"},
   };
   return cases;
 }

@@ -116,7 +116,7 @@ TEST(Config, ResolvedYamlHoldsEveryDocumentedKeyWithItsValue) {
       {"train.augment.time_mask_width", "3"}, {"train.augment.freq_masks", "1"},
       {"train.augment.freq_mask_width", "2"}, {"train.early_stop.metric", "val_loss"},
       {"train.early_stop.patience", "3"}, {"train.early_stop.min_delta", "0.001"}, {"train.test_every_epoch", "true"},
-      {"checkpoint.keep_best.metric", "val_macro_f1"},
+      {"train.eval_hflip", "true"}, {"checkpoint.keep_best.metric", "val_macro_f1"},
       {"data.normalize.mean", "0.5"}, {"data.normalize.std", "0.25"},
       {"train.batch_size", "5"}, {"train.max_steps", "123"}, {"train.epochs", "4"}, {"train.shuffle", "false"},
       {"train.init_from", "/ck/start.h5"}, {"train.label_smoothing", "0.05"}, {"train.grad_clip", "2.5"},

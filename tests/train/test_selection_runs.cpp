@@ -122,6 +122,46 @@ TEST(SelectionRuns, BestH5HoldsTheStepWithTheLowestValidationLoss) {
   }
 }
 
+double eval_json(const std::string& args, const std::string& what) {
+  const CommandResult r = run_command(manet_binary() + " eval --json " + args);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string last = r.output.substr(r.output.rfind('{'));
+  return nlohmann::json::parse(last)[what].get<double>();
+}
+
+// train.eval_hflip changes what is evaluated, never what is trained; best.h5 is chosen by
+// the mirrored validation loss, and `manet eval --data val --hflip` reproduces the run's
+// records (as plain `eval --data val` does a plain run's).
+TEST(SelectionRuns, MirroredEvaluationChoosesAndEvalReproducesIt) {
+  constexpr long kSteps = 9;
+  const std::string dir = prepare_run("select_hflip", false, kSteps);
+  const std::string sets = "--set 'data.val={fraction: 0.25}' --set 'checkpoint.keep_best={metric: val_loss}' "
+                           "--set optimizer.lr=0.2 ";
+  ASSERT_EQ(train_run(dir, 1, 16, sets, "", "plain").exit_code, 0);
+  const TimedResult mirrored = train_run(dir, 2, 8, sets + "--set train.eval_hflip=true", "", "mirrored");
+  ASSERT_EQ(mirrored.exit_code, 0) << mirrored.output;
+  EXPECT_NE(mirrored.output.find("mirror"), std::string::npos) << mirrored.output;
+
+  const CheckpointContents plain = load_final(dir, "plain", kSteps), flipped = load_final(dir, "mirrored", kSteps);
+  EXPECT_LT(worst_difference(plain.params, flipped.params), 1e-6) << "evaluation changed the training";
+  ASSERT_EQ(plain.position.history.size(), 3u);
+  ASSERT_EQ(flipped.position.history.size(), 3u);
+  // Random images, a model near chance: the two losses differ by 1e-5 to 1e-4, far above
+  // the rounding of a mean loss (~1e-7).
+  double largest = 0;
+  for (std::size_t e = 0; e < 3; ++e)
+    largest = std::max(largest, std::fabs(plain.position.history[e].val_loss - flipped.position.history[e].val_loss));
+  EXPECT_GT(largest, 3e-5) << "the mirrored validation losses are the plain ones";
+
+  const std::string last = "--data val --checkpoint " + dir + "/mirrored/step-0000000" + std::to_string(kSteps) + ".h5";
+  EXPECT_NEAR(eval_json(last + " --hflip", "loss"), flipped.position.history.back().val_loss, 1e-5);
+  EXPECT_NEAR(eval_json(last, "loss"), plain.position.history.back().val_loss, 1e-5);
+  const CheckpointContents best = load_file(dir + "/mirrored/best.h5");
+  EXPECT_EQ(best.position.step, flipped.position.best_step);
+  EXPECT_NEAR(eval_json("--data val --hflip --checkpoint " + dir + "/mirrored/best.h5", "loss"),
+              flipped.position.best_value, 1e-5);
+}
+
 TEST(SelectionRuns, EarlyStopEndsTheRunWhereTheValidationLossSaysAndStaysFinished) {
   const std::string dir = prepare_run("select_early", false, 30);
   // lr 1e-12: the model does not change, the validation loss repeats, and patience 2 with
