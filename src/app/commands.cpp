@@ -53,11 +53,8 @@ Dataset load_eval_data(const std::string& arg, const Config& config, const std::
         ErrorKind::usage);
   if (config.data.val.defined()) return load_dataset(config.data.val, config.data.normalize);
   const Dataset train = load_dataset(config.data.train, config.data.normalize);
-  Dataset val = subset(train, split_off_validation(train.labels, config.data.val_fraction, config.seed).val);
-  char share[64];
-  std::snprintf(share, sizeof share, "%g", config.data.val_fraction);
-  val.name = train.name + " (validation share " + share + ")";
-  return val;
+  const double fraction = config.data.val_fraction;
+  return validation_share(train, split_off_validation(train.labels, fraction, config.seed), fraction);
 }
 
 // Under mpirun every rank evaluates its part of the data; rank 0 prints.
@@ -83,7 +80,7 @@ void run_eval(const EvalArgs& a, comm::Comm& comm) {
   if (const std::string note = unchecked_note(a.checkpoint, c); comm.rank() == 0 && !note.empty())
     std::fprintf(stderr, "manet: note: %s\n", note.c_str());
   std::vector<float> logits;
-  BatchLogits forward = [&](const ModelInput<float>& batch) { return model->forward(batch, StepContext{}); };
+  BatchLogits forward = host_forward(*model);
   if (a.hflip) forward = mirror_averaged(std::move(forward), model->spec().num_classes, model->block_shapes().front());
   const EvalResult r = evaluate_sharded(comm, forward, model->spec().num_classes, data, a.batch,
                                         a.logits.empty() ? nullptr : &logits);

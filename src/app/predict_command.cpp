@@ -269,7 +269,7 @@ void run_predict(const PredictArgs& a) {
     std::fprintf(stderr, "manet: predict with %s (step %lld): %s\n", a.checkpoint.c_str(),
                  static_cast<long long>(c.position.step), p.describe().c_str());
 
-  BatchLogits forward = [&model](const ModelInput<float>& batch) { return model.forward(batch, StepContext{}); };
+  BatchLogits forward = host_forward(model);
   if (a.hflip) {
     check(config.model.input == InputKind::image,
           "manet predict --hflip mirrors images; the model of " + a.checkpoint + " reads tokens", ErrorKind::usage);

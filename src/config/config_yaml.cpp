@@ -39,7 +39,6 @@ void shortest_numbers(YAML::Node node) {
   int digits = 0;
   for (char ch : text) digits += ch >= '0' && ch <= '9';
   // Only what yaml-cpp wrote for a double: an integer (a 64-bit seed) stays as it is.
-  // Only what yaml-cpp wrote for a double: an integer (a 64-bit seed) stays as it is.
   if (digits < 16 || text.find_first_of(".eE") == std::string::npos) return;
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);

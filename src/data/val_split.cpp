@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "core/rng.hpp"
 
@@ -51,6 +52,14 @@ Dataset subset(const Dataset& data, const std::vector<long>& indices) {
   d.labels.reserve(indices.size());
   for (const long i : indices) d.labels.push_back(data.labels[std::size_t(i)]);
   return d;
+}
+
+Dataset validation_share(const Dataset& data, const TrainValSplit& split, double fraction) {
+  Dataset val = subset(data, split.val);
+  char share[64];
+  std::snprintf(share, sizeof share, "%g", fraction);
+  val.name = data.name + " (validation share " + share + ")";
+  return val;
 }
 
 }  // namespace manet

@@ -22,4 +22,7 @@ TrainValSplit split_off_validation(const std::vector<int64_t>& labels, double fr
 // Samples `indices` of `data`, in that order (its name, shape, preprocess carried over).
 Dataset subset(const Dataset& data, const std::vector<long>& indices);
 
+// The validation share `split.val` of `data`, named "NAME (validation share F)".
+Dataset validation_share(const Dataset& data, const TrainValSplit& split, double fraction);
+
 }  // namespace manet

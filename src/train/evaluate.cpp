@@ -23,13 +23,9 @@ double EvalResult::macro_f1() const {
   return present ? sum / present : 0.0;
 }
 
-namespace {
-
 BatchLogits host_forward(Model<float>& model) {
   return [&model](const ModelInput<float>& batch) { return model.forward(batch, StepContext{}); };
 }
-
-}  // namespace
 
 BatchLogits mirror_averaged(BatchLogits forward, int K, const MapShape& shape) {
   struct Buffers {

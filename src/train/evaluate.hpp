@@ -29,6 +29,9 @@ struct EvalResult {
 // host model's forward, or a GPU model's (TrainingModel::eval_logits).
 using BatchLogits = std::function<const float*(const ModelInput<float>& batch)>;
 
+// The host model's forward in evaluation mode (no dropout).
+BatchLogits host_forward(Model<float>& model);
+
 // Test-time mirroring (train.eval_hflip; `manet eval|predict --hflip`): each image of
 // shape `shape` (C x H x W) goes through `forward` as it is and mirrored left-right; the
 // result is the log of the mean of the two softmax distributions. Log-probabilities are

@@ -130,9 +130,8 @@ void RunEvaluation::end_of_run(RunPosition& at) {
       } else {
         comm_.broadcast(model.values(), model.num_params() * long(sizeof(float)), 0, "broadcast of best.h5");
         const auto t1 = Clock::now();
-        const EvalResult r = evaluate_sharded(
-            comm_, as_configured([&](const ModelInput<float>& batch) { return model.forward(batch, StepContext{}); }),
-            model.spec().num_classes, t_.test_data, cfg.train.eval_batch_size);
+        const EvalResult r = evaluate_sharded(comm_, as_configured(host_forward(model)), model.spec().num_classes,
+                                              t_.test_data, cfg.train.eval_batch_size);
         long best_epoch = epoch;  // the record names the best model's own step and epoch
         for (const EpochRecord& row : at.history)
           if (row.step == at.best_step) best_epoch = row.epoch;

@@ -52,13 +52,9 @@ void split_validation(const Config& config, Training& t) {
     throw Error(config.source + ": data.val.fraction: " + std::to_string(config.data.val_fraction) +
                     " leaves no validation sample of " + t.train_data.name + " (every class needs 2 samples or more)",
                 ErrorKind::usage);
-  const std::string name = t.train_data.name;
-  t.val_data = subset(t.train_data, split.val);
+  t.val_data = validation_share(t.train_data, split, config.data.val_fraction);
   t.train_data = subset(t.train_data, split.train);
-  char share[64];
-  std::snprintf(share, sizeof share, "%g", config.data.val_fraction);
-  t.val_data.name = name + " (validation share " + share + ")";
-  t.train_data.name = name + " (without the validation share)";
+  t.train_data.name += " (without the validation share)";
 }
 
 }  // namespace
